@@ -1,0 +1,31 @@
+# Finds the libraries each half needs. Every one is a Debian package; `./kata` installs them.
+find_package(Threads REQUIRED)
+
+if(INTERLEAVE_GRADER)
+  find_package(yaml-cpp REQUIRED)
+  find_package(nlohmann_json 3.10 REQUIRED)
+  find_package(fmt REQUIRED)
+  find_package(CLI11 QUIET CONFIG)
+  if(NOT CLI11_FOUND)
+    # Debian's libcli11-dev ships the header without a CMake package on some releases.
+    find_path(CLI11_INCLUDE_DIR CLI/CLI.hpp REQUIRED)
+    add_library(CLI11::CLI11 INTERFACE IMPORTED)
+    target_include_directories(CLI11::CLI11 INTERFACE "${CLI11_INCLUDE_DIR}")
+  endif()
+endif()
+
+if(INTERLEAVE_GRADER OR INTERLEAVE_KATAS)
+  # GoogleTest is compiled from Debian's source package inside this tree so that the tsan and
+  # asan presets instrument it along with the code under test.
+  set(INTERLEAVE_GTEST_SOURCE "/usr/src/googletest" CACHE PATH "GoogleTest sources")
+  if(NOT EXISTS "${INTERLEAVE_GTEST_SOURCE}/CMakeLists.txt")
+    message(FATAL_ERROR "GoogleTest sources not found in ${INTERLEAVE_GTEST_SOURCE}: install the Debian package 'googletest'")
+  endif()
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+  add_subdirectory("${INTERLEAVE_GTEST_SOURCE}" "${CMAKE_BINARY_DIR}/_deps/googletest" EXCLUDE_FROM_ALL SYSTEM)
+endif()
+
+if(INTERLEAVE_KATAS AND INTERLEAVE_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()

@@ -1,0 +1,37 @@
+# interleave_add_kata(ID <id> DIR <NN-name> TESTS <files...> [BENCH <files...>] [STUDENT_SOURCES <files...>])
+#
+# Declares the targets the grader builds for one kata:
+#   <id>_tests  GoogleTest binary: the harness tests + harness/support/test_main.cpp
+#   <id>_bench  Google Benchmark binary (only when INTERLEAVE_BENCHMARKS is on)
+# The student's files are read from KATA_SOURCE_ROOT/<NN-name>/ (headers through the include
+# path, STUDENT_SOURCES compiled in). KATA_SOURCE_ROOT defaults to exercises/, so a plain
+# configure builds the stubs; the grader points it at its own staging folder instead.
+set(KATA_SOURCE_ROOT "${PROJECT_SOURCE_DIR}/exercises" CACHE PATH
+    "Folder laid out like exercises/ from which the student files are taken")
+
+function(interleave_add_kata)
+  cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;STUDENT_SOURCES" ${ARGN})
+  if(NOT K_ID OR NOT K_DIR OR NOT K_TESTS)
+    message(FATAL_ERROR "interleave_add_kata needs ID, DIR and TESTS")
+  endif()
+  set(student_dir "${KATA_SOURCE_ROOT}/${K_DIR}")
+  set(student_sources "")
+  foreach(file IN LISTS K_STUDENT_SOURCES)
+    list(APPEND student_sources "${student_dir}/${file}")
+  endforeach()
+
+  add_executable(${K_ID}_tests ${K_TESTS} ${student_sources}
+                 "${PROJECT_SOURCE_DIR}/harness/support/test_main.cpp")
+  # The student's folder comes first so that its headers win over anything of the same name.
+  target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
+  target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+  target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads)
+
+  if(INTERLEAVE_BENCHMARKS AND K_BENCH)
+    add_executable(${K_ID}_bench ${K_BENCH} ${student_sources})
+    target_include_directories(${K_ID}_bench BEFORE PRIVATE "${student_dir}")
+    target_include_directories(${K_ID}_bench PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+    target_link_libraries(${K_ID}_bench PRIVATE benchmark::benchmark benchmark::benchmark_main
+                                                Threads::Threads)
+  endif()
+endfunction()
