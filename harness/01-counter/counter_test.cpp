@@ -85,19 +85,60 @@ TEST(CounterConcurrency, ValueIsNeverTornOrBackwards) {
     EXPECT_EQ(c.value(), 2LL * per_thread);
 }
 
-// The invariant here is one ThreadSanitizer cannot see: two atomic steps (a load, then an
-// increment) are race-free yet still let two threads pass the same check.
+// The invariants below are ones ThreadSanitizer cannot see: two atomic steps (a load, then an
+// increment) are race-free yet still let two threads pass the same check. The window is a few
+// instructions wide, so the tests keep the counter at its limit and hammer it until either the
+// violation shows or the time budget is spent.
 TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
-    const int rounds = kata::scaled(3000);
+    // The counter used as a semaphore with one slot: take it with increment_if_below(1), hold
+    // it briefly, give it back with add(-1). Two holders at once means the check was not atomic.
+    constexpr std::int64_t kLimit = 1;
+    const auto budget = kata::scaled_budget(std::chrono::milliseconds(1500));
+    Counter c;
+    std::atomic<int> holders{0};
+    std::atomic<std::int64_t> overshoots{0};
+    std::atomic<std::int64_t> highest{0};
+    std::atomic<std::int64_t> taken{0};
+    std::atomic<bool> stop{false};
+    kata::run_together(kThreads, [&](int t) {
+        const auto end = std::chrono::steady_clock::now() + budget;
+        while (!stop.load(std::memory_order_relaxed)) {
+            if (c.increment_if_below(kLimit)) {
+                taken.fetch_add(1, std::memory_order_relaxed);
+                const std::int64_t seen = c.value();
+                if (holders.fetch_add(1) + 1 > kLimit || seen > kLimit) {
+                    overshoots.fetch_add(1);
+                    std::int64_t h = highest.load();
+                    while (seen > h && !highest.compare_exchange_weak(h, seen)) {
+                    }
+                    stop = true;
+                }
+                for (int spin = 0; spin < 64; ++spin) std::atomic_signal_fence(std::memory_order_seq_cst);
+                holders.fetch_sub(1);
+                c.add(-1);
+            }
+            if (t == 0 && std::chrono::steady_clock::now() >= end) stop = true;
+        }
+    });
+    EXPECT_EQ(overshoots.load(), 0)
+        << "increment_if_below(" << kLimit << ") let two threads hold the single slot at once (the "
+        << "counter reached " << highest.load() << "): two threads passed the check before either "
+        << "incremented. Check and increment must be one atomic step (a compare-exchange loop)";
+    EXPECT_GT(taken.load(), 0) << "increment_if_below(1) on a free counter never succeeded";
+    EXPECT_EQ(c.value(), 0) << "after every holder gave its slot back the counter must be 0";
+}
+
+TEST(CounterConcurrency, IncrementIfBelowStopsExactlyAtTheLimit) {
+    const int rounds = kata::scaled(400);
     constexpr std::int64_t kLimit = 64;
     Counter c;
     std::atomic<std::int64_t> worst{0};
-    std::atomic<std::int64_t> wrong_successes{0};
+    std::atomic<std::int64_t> wrong_rounds{0};
     std::atomic<std::int64_t> successes{0};
     std::barrier sync(kThreads, [&]() noexcept {
         const std::int64_t v = c.value();
         if (v > worst.load()) worst = v;
-        if (successes.load() != kLimit) wrong_successes.fetch_add(1);
+        if (successes.load() != kLimit) wrong_rounds.fetch_add(1);
         successes = 0;
         c.reset();
     });
@@ -107,34 +148,40 @@ TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
             sync.arrive_and_wait();
         }
     });
-    EXPECT_LE(worst.load(), kLimit)
-        << "increment_if_below(" << kLimit << ") let the counter reach " << worst.load()
-        << ": two threads passed the check before either incremented (check-then-act)";
-    EXPECT_EQ(wrong_successes.load(), 0)
-        << "in " << wrong_successes.load() << " of " << rounds
-        << " rounds the number of true results differed from the limit";
+    EXPECT_LE(worst.load(), kLimit) << "racing threads pushed the counter past the limit " << kLimit;
+    EXPECT_EQ(wrong_rounds.load(), 0)
+        << "in " << wrong_rounds.load() << " of " << rounds
+        << " rounds the number of successful increment_if_below calls differed from the limit";
 }
 
 TEST(CounterConcurrency, ResetLosesNothing) {
-    const int per_thread = kata::scaled(200000);
-    constexpr int kIncrementers = 3;
-    Counter c;
-    std::atomic<int> running{kIncrementers};
-    std::int64_t collected = 0;
-    kata::run_together(kIncrementers + 1, [&](int t) {
-        if (t == kIncrementers) {
-            while (running.load() > 0) collected += c.reset();
-            collected += c.reset();
-        } else {
-            for (int i = 0; i < per_thread; ++i) c.increment();
-            running.fetch_sub(1);
-        }
-    });
-    const std::int64_t expected = std::int64_t{kIncrementers} * per_thread;
-    EXPECT_EQ(collected + c.value(), expected)
-        << "the values returned by reset() plus the final value must account for every "
-           "increment; a reset that reads and then zeroes in two steps loses the increments in "
-           "between";
+    // One thread increments while another keeps resetting. Every increment must end up either in
+    // a value that reset() returned or in the final total; a reset that reads and then zeroes
+    // in two steps drops the increments that land in between.
+    const auto budget = kata::scaled_budget(std::chrono::milliseconds(1500));
+    for (auto deadline = std::chrono::steady_clock::now() + budget; std::chrono::steady_clock::now() < deadline;) {
+        Counter c;
+        std::atomic<bool> stop{false};
+        std::int64_t increments = 0;
+        std::int64_t collected = 0;
+        kata::run_together(2, [&](int t) {
+            if (t == 0) {
+                while (!stop.load(std::memory_order_relaxed)) {
+                    c.increment();
+                    ++increments;
+                }
+            } else {
+                const auto round_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+                while (std::chrono::steady_clock::now() < round_end) collected += c.reset();
+                stop = true;
+            }
+        });
+        collected += c.reset();
+        ASSERT_EQ(collected, increments)
+            << increments << " increments were made but reset() returned only " << collected
+            << " in total: " << increments - collected
+            << " were lost between reading the old value and storing 0. Use one atomic exchange";
+    }
 }
 
 }  // namespace

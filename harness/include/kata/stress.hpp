@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <latch>
@@ -56,6 +57,13 @@ inline int scaled(int iterations) {
     }
     const long long scaled = static_cast<long long>(iterations) * percent / 100;
     return scaled < 1 ? 1 : static_cast<int>(scaled);
+}
+
+/// A time budget for "hammer until the bug shows or time runs out" loops, scaled like
+/// scaled(). Races that need two threads inside a window a few instructions wide are caught
+/// by repetition, not luck: a loop runs until it sees the violation or the budget is spent.
+inline std::chrono::milliseconds scaled_budget(std::chrono::milliseconds budget) {
+    return std::chrono::milliseconds(scaled(static_cast<int>(budget.count())));
 }
 
 }  // namespace kata

@@ -1,0 +1,83 @@
+#pragma once
+/// The course model: course.yaml and every exercise.yaml, validated into plain value types.
+/// See docs/exercise-yaml.md for every field and its default.
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+/// A metadata problem. what() reads "FILE:LINE: FIELD: problem".
+class MetadataError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Comparison {
+    std::string name;
+    std::string student;
+    std::string baseline;  ///< empty when `counter` is used
+    std::string counter;   ///< empty when `baseline` is used
+    std::string metric = "real_time";
+    double full_credit_ratio = 0;
+    double zero_credit_ratio = 0;
+};
+
+struct TimingSpec {
+    int points = 0;
+    int repetitions = 10;
+    double min_time = 0.1;
+    std::string statistic = "min";
+    double max_spread = 0.5;
+    std::vector<Comparison> comparisons;
+    std::string advice;
+};
+
+struct Exercise {
+    std::string id;
+    std::string folder;  ///< "01-counter"
+    std::string title;
+    std::string summary;
+    std::vector<std::string> student_files;
+    double timeout_seconds = 120;
+    double test_timeout_seconds = 20;
+    int tsan_stress_scale = 25;
+    std::optional<int> tests_points;
+    std::optional<int> tsan_points;
+    std::optional<TimingSpec> timing;
+    std::vector<std::string> hints;
+    std::filesystem::path yaml_path;
+
+    int max_points() const;
+};
+
+struct Course {
+    std::string title;
+    std::filesystem::path root;
+    std::vector<Exercise> exercises;  ///< in course order
+
+    /// Finds a kata by id ("counter") or folder name ("01-counter"); nullptr when unknown.
+    const Exercise* find(const std::string& id_or_folder) const;
+};
+
+/// Loads ROOT/course.yaml and every ROOT/exercises/NN-name/exercise.yaml.
+/// Throws MetadataError naming the file, line and field of the first problem.
+Course load_course(const std::filesystem::path& root);
+
+/// Loads one exercise.yaml; `folder` is the kata folder's name. Defaults come from the course.
+Exercise load_exercise(const std::filesystem::path& yaml_path, const std::string& folder,
+                       const Exercise& defaults);
+
+/// What a mutant must do: tests/mutants/<id>/<bug>/expect.yaml.
+struct MutantExpectation {
+    std::string description;
+    std::vector<std::string> fails;
+    std::vector<std::string> may_fail;
+};
+
+MutantExpectation load_mutant_expectation(const std::filesystem::path& yaml_path);
+
+}  // namespace interleave

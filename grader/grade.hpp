@@ -1,0 +1,47 @@
+#pragma once
+/// Grading: for each kata of the plan, stage the student files, build, run the checks, score.
+
+#include "build_driver.hpp"
+#include "course.hpp"
+#include "process.hpp"
+#include "report.hpp"
+#include "workspace.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+struct GradeOptions {
+    std::vector<const Exercise*> katas;  ///< in course order
+    SourceLayers layers;
+    std::string source_label;  ///< "exercises", "solutions", a folder
+    bool tsan = true;
+    bool timing = true;
+    int jobs = 0;  ///< build parallelism; 0: the build tool's default
+    double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
+};
+
+/// Called as each stage starts ("counter", "build") so that a terminal can show progress.
+using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
+
+class Grader {
+public:
+    Grader(const Course& course, ProcessRunner& runner, Workspace ws);
+
+    GradeReport grade(const GradeOptions& options, const ProgressFn& progress = {});
+
+private:
+    KataReport grade_kata(const Exercise& e, const GradeOptions& options, const ProgressFn& progress);
+
+    const Course& course_;
+    ProcessRunner& runner_;
+    Workspace ws_;
+};
+
+/// The scorer: applies the rules between checks (tsan and timing points need every test to
+/// pass) and totals the report. Nothing after it changes a score.
+void apply_prerequisites(KataReport& kata);
+
+}  // namespace interleave

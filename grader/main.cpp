@@ -1,0 +1,213 @@
+// interleave: the grader's command line. main() reads as the pipeline it runs:
+// course -> plan -> grade (build, run, judge, score) -> reporters.
+#include "course.hpp"
+#include "grade.hpp"
+#include "process.hpp"
+#include "reporter.hpp"
+#include "verify.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace interleave;
+
+namespace {
+
+constexpr int kExitInfrastructure = 2;
+
+/// Ctrl-C or SIGTERM: kill every child's process group, then leave.
+void install_interrupt_handler() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        PosixProcessRunner::kill_all_running();
+        std::cerr << "\ninterrupted: every test process was stopped\n";
+        std::_Exit(128 + sig);
+    }).detach();
+}
+
+struct FormatTarget {
+    std::string name;
+    std::string path;  ///< empty: standard output
+};
+
+FormatTarget parse_format(const std::string& spec) {
+    const auto colon = spec.find(':');
+    return colon == std::string::npos ? FormatTarget{spec, ""} : FormatTarget{spec.substr(0, colon), spec.substr(colon + 1)};
+}
+
+std::vector<const Exercise*> select_katas(const Course& course, const std::vector<std::string>& names) {
+    std::vector<const Exercise*> out;
+    if (names.empty()) {
+        for (const auto& e : course.exercises) out.push_back(&e);
+        return out;
+    }
+    for (const auto& n : names) {
+        const Exercise* e = course.find(n);
+        if (e == nullptr) {
+            std::string known;
+            for (const auto& k : course.exercises) known += (known.empty() ? "" : ", ") + k.id;
+            throw std::invalid_argument(fmt::format("unknown kata \"{}\" (known: {})", n, known));
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+ProgressFn terminal_progress() {
+    if (isatty(STDERR_FILENO) == 0) return {};
+    return [](const std::string& kata, const std::string& stage) {
+        std::cerr << fmt::format("\r\033[K  {} : {}...", kata, stage) << std::flush;
+        if (stage == "done") std::cerr << "\r\033[K";
+    };
+}
+
+bool use_color() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
+
+bool infrastructure_failed(const GradeReport& report) {
+    for (const auto& k : report.katas) {
+        for (const auto& c : k.checks) {
+            if (c.data.contains("infrastructure")) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"Interleave: auto-graded concurrency katas in C++20"};
+    app.require_subcommand(1);
+    std::string root = std::getenv("KATA_ROOT") != nullptr ? std::getenv("KATA_ROOT") : ".";
+    std::string build_dir;
+    app.add_option("--root", root, "Project root (the folder with course.yaml)");
+    app.add_option("--build-dir", build_dir, "Where build trees and staged files go (default ROOT/build/grade)");
+
+    // grade
+    auto* grade = app.add_subcommand("grade", "Build and grade katas, print a report");
+    std::vector<std::string> katas;
+    bool solutions = false;
+    std::string source;
+    std::vector<std::string> formats;
+    bool no_tsan = false;
+    bool no_timing = false;
+    bool verbose = false;
+    int jobs = 0;
+    double fail_under = -1;
+    double test_timeout = 0;
+    grade->add_option("katas", katas, "Kata ids or folder names (default: all)");
+    auto* sol = grade->add_flag("--solutions", solutions, "Grade solutions/ instead of exercises/");
+    grade->add_option("--source", source, "Take student files from DIR/<NN-name>/")->check(CLI::ExistingDirectory)->excludes(sol);
+    grade->add_option("--format", formats, "Report format NAME[:PATH] (terminal, json); repeatable");
+    grade->add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
+    grade->add_flag("--no-timing", no_timing, "Skip the timing check");
+    grade->add_flag("--verbose,-v", verbose, "Show every detail line");
+    grade->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
+    grade->add_option("--test-timeout", test_timeout, "Per-test watchdog in seconds (default: from exercise.yaml)")
+        ->check(CLI::PositiveNumber);
+    grade->add_option("--fail-under", fail_under, "Exit 1 when the score is below PERCENT")->check(CLI::Range(0.0, 100.0));
+
+    // verify
+    auto* verify = app.add_subcommand("verify", "Check references (full marks), stubs (0 on tests) and mutants");
+    std::vector<std::string> verify_katas;
+    std::string mutant_filter;
+    bool verify_no_timing = false;
+    verify->add_option("katas", verify_katas, "Kata ids or folder names (default: all)");
+    verify->add_option("--mutant", mutant_filter, "Only mutants whose name contains this");
+    verify->add_flag("--no-timing", verify_no_timing, "Skip timing for the reference (mutants that need it still run it)");
+    verify->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
+
+    // selftest
+    auto* selftest = app.add_subcommand("selftest", "Run the project's own test suite (CTest)");
+
+    CLI11_PARSE(app, argc, argv);
+    install_interrupt_handler();
+
+    try {
+        const fs::path project = fs::absolute(root).lexically_normal();
+        if (selftest->parsed()) {
+            if (chdir(project.c_str()) != 0) throw std::runtime_error("cannot enter " + project.string());
+            execlp("ctest", "ctest", "--preset", "grader", static_cast<char*>(nullptr));
+            throw std::runtime_error("could not start ctest (is CMake installed?)");
+        }
+
+        const Course course = load_course(project);
+        Workspace ws{project, build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
+        PosixProcessRunner runner;
+        Grader grader(course, runner, ws);
+
+        if (verify->parsed()) {
+            VerifyOptions vo;
+            vo.katas = select_katas(course, verify_katas);
+            vo.timing = !verify_no_timing;
+            vo.jobs = jobs;
+            vo.mutant_filter = mutant_filter;
+            const bool color = use_color();
+            const auto rows = verify_course(course, grader, vo, [&](const VerifyRow& r) {
+                const std::string mark = r.ok ? (color ? "\033[32mok  \033[0m" : "ok  ") : (color ? "\033[31mBAD \033[0m" : "BAD ");
+                std::cout << fmt::format("{} {:<18} {:<28} expected {:<22} got: {}\n", mark, r.kata, r.subject, r.expected, r.observed);
+                if (!r.ok) std::cout << "     " << r.why << "\n";
+                std::cout << std::flush;
+            }, terminal_progress());
+            const auto bad = std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
+            std::cout << fmt::format("\nverify: {} of {} expectations hold\n", rows.size() - static_cast<std::size_t>(bad), rows.size());
+            return bad == 0 ? 0 : 1;
+        }
+
+        GradeOptions go;
+        go.katas = select_katas(course, katas);
+        go.tsan = !no_tsan;
+        go.timing = !no_timing;
+        go.jobs = jobs;
+        go.test_timeout_seconds = test_timeout;
+        if (solutions) {
+            go.layers = {{project / "solutions", true}};
+            go.source_label = "solutions";
+        } else if (!source.empty()) {
+            go.layers = {{fs::absolute(source), true}};
+            go.source_label = source;
+        } else {
+            go.layers = {{project / "exercises", true}};
+            go.source_label = "exercises";
+        }
+        const GradeReport report = grader.grade(go, terminal_progress());
+
+        if (formats.empty()) formats.emplace_back("terminal");
+        for (const auto& f : formats) {
+            const FormatTarget target = parse_format(f);
+            const auto reporter = make_reporter(target.name, TerminalStyle{target.path.empty() && use_color(), verbose});
+            if (!reporter) throw std::invalid_argument(fmt::format("unknown report format \"{}\" (terminal, json)", target.name));
+            if (target.path.empty()) {
+                reporter->render(report, std::cout);
+            } else {
+                std::ofstream out(target.path);
+                if (!out) throw std::runtime_error(fmt::format("cannot write the {} report to {}", target.name, target.path));
+                reporter->render(report, out);
+            }
+        }
+        if (infrastructure_failed(report)) return kExitInfrastructure;
+        if (fail_under >= 0 && report.max_score > 0 && 100.0 * report.score / report.max_score < fail_under) return 1;
+        return 0;
+    } catch (const MetadataError& e) {
+        std::cerr << "error: bad course metadata: " << e.what() << "\n";
+        return kExitInfrastructure;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return kExitInfrastructure;
+    }
+}

@@ -1,0 +1,96 @@
+#pragma once
+/// Readers for what the tools write: GoogleTest JSON, the harness's progress file, Google
+/// Benchmark JSON, ThreadSanitizer reports and compiler diagnostics. Pure functions of text.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+// ---- GoogleTest --------------------------------------------------------------------------
+
+struct TestCaseResult {
+    std::string name;  ///< "Suite.Test"
+    bool passed = false;
+    bool skipped = false;
+    std::vector<std::string> failures;  ///< each "file:line\nmessage"
+};
+
+struct TestRunSummary {
+    std::vector<TestCaseResult> tests;
+    int passed() const;
+    int failed() const;
+};
+
+/// Parses the file written by --gtest_output=json:PATH. Throws std::runtime_error when the
+/// text is not GoogleTest's JSON.
+TestRunSummary parse_gtest_json(const std::string& text);
+
+/// Parses --gtest_list_tests --gtest_output=json output into test names, in order.
+std::vector<std::string> parse_gtest_list(const std::string& text);
+
+/// The harness's progress file: which tests started, ended (pass/fail) or hung.
+struct Progress {
+    std::map<std::string, bool> ended;  ///< test -> passed
+    std::vector<std::string> started;   ///< in order
+    std::optional<std::string> hung;    ///< set by the watchdog
+    /// The last test that started and never ended, if any.
+    std::optional<std::string> running() const;
+};
+
+Progress parse_progress(const std::string& text);
+
+// ---- Google Benchmark --------------------------------------------------------------------
+
+struct BenchmarkSamples {
+    std::vector<double> real_time_ns;
+    std::vector<double> cpu_time_ns;
+    std::map<std::string, std::vector<double>> counters;
+};
+
+/// Parses --benchmark_out JSON: the repetitions (run_type "iteration") grouped by run_name,
+/// times converted to nanoseconds. Throws std::runtime_error on malformed input.
+std::map<std::string, BenchmarkSamples> parse_benchmark_json(const std::string& text);
+
+double minimum(const std::vector<double>& v);
+double median(std::vector<double> v);
+
+// ---- ThreadSanitizer ---------------------------------------------------------------------
+
+struct SanitizerFrame {
+    std::string function;
+    std::string file;
+    int line = 0;
+};
+
+struct SanitizerAccess {
+    std::string what;    ///< "Write of size 8", "Previous read of size 4", ...
+    std::string thread;  ///< "T2", "main thread"
+    std::vector<SanitizerFrame> frames;
+};
+
+struct SanitizerReport {
+    std::string kind;     ///< "data race", "heap-use-after-free", "lock-order-inversion (potential deadlock)"
+    std::string summary;  ///< the SUMMARY line without its prefix
+    std::vector<SanitizerAccess> accesses;
+    std::string text;     ///< the full report
+};
+
+/// Every "WARNING: ThreadSanitizer: ..." block in `text`.
+std::vector<SanitizerReport> parse_tsan_reports(const std::string& text);
+
+// ---- Compiler diagnostics ----------------------------------------------------------------
+
+struct Diagnostic {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string message;
+};
+
+/// The "file:line:col: error: message" lines of GCC/Clang output, in order.
+std::vector<Diagnostic> parse_compiler_errors(const std::string& text);
+
+}  // namespace interleave

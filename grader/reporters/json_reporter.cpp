@@ -1,0 +1,53 @@
+// The JSON report: the stable, documented contract (docs/report-json.md).
+#include "reporter.hpp"
+
+namespace interleave {
+
+nlohmann::json report_to_json(const GradeReport& report) {
+    nlohmann::json doc;
+    doc["version"] = 1;
+    doc["course"] = report.course;
+    doc["source"] = report.source;
+    doc["score"] = report.score;
+    doc["max_score"] = report.max_score;
+    doc["seconds"] = report.seconds;
+    doc["notes"] = report.notes;
+    doc["katas"] = nlohmann::json::array();
+    for (const auto& k : report.katas) {
+        nlohmann::json kj{{"id", k.id}, {"folder", k.folder}, {"title", k.title},
+                          {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
+        for (const auto& c : k.checks) {
+            kj["checks"].push_back(nlohmann::json{{"name", c.name},
+                                                  {"status", to_string(c.status)},
+                                                  {"score", c.score},
+                                                  {"max_score", c.max_score},
+                                                  {"message", c.message},
+                                                  {"details", c.details},
+                                                  {"seconds", c.seconds},
+                                                  {"data", c.data}});
+        }
+        doc["katas"].push_back(kj);
+    }
+    return doc;
+}
+
+namespace {
+
+class JsonReporter final : public Reporter {
+public:
+    void render(const GradeReport& report, std::ostream& out) const override {
+        out << report_to_json(report).dump(2) << "\n";
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+
+std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style) {
+    if (name == "terminal") return make_terminal_reporter(style);
+    if (name == "json") return make_json_reporter();
+    return nullptr;
+}
+
+}  // namespace interleave

@@ -1,0 +1,41 @@
+#include "report.hpp"
+
+namespace interleave {
+
+std::string to_string(CheckStatus status) {
+    switch (status) {
+        case CheckStatus::pass: return "pass";
+        case CheckStatus::fail: return "fail";
+        case CheckStatus::error: return "error";
+        case CheckStatus::skipped: return "skipped";
+    }
+    return "error";
+}
+
+const CheckResult* KataReport::find(const std::string& check) const {
+    for (const auto& c : checks) {
+        if (c.name == check) return &c;
+    }
+    return nullptr;
+}
+
+void total_up(KataReport& kata) {
+    kata.score = 0;
+    kata.max_score = 0;
+    for (const auto& c : kata.checks) {
+        kata.score += c.score;
+        kata.max_score += c.max_score;
+    }
+}
+
+void total_up(GradeReport& report) {
+    report.score = 0;
+    report.max_score = 0;
+    for (auto& k : report.katas) {
+        total_up(k);
+        report.score += k.score;
+        report.max_score += k.max_score;
+    }
+}
+
+}  // namespace interleave

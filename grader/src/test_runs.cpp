@@ -1,0 +1,168 @@
+// Running GoogleTest and Google Benchmark binaries and collecting what they wrote.
+#include "checks.hpp"
+
+#include <sys/utsname.h>
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace fs = std::filesystem;
+
+namespace interleave {
+
+namespace {
+
+std::string random_token() {
+    std::random_device rd;
+    return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+std::string machine_arch() {
+    utsname u{};
+    uname(&u);
+    return u.machine;
+}
+
+bool gdb_available() {
+    static const bool available = [] {
+        for (const char* dir : {"/usr/bin/gdb", "/usr/local/bin/gdb", "/bin/gdb"}) {
+            if (fs::exists(dir)) return true;
+        }
+        return false;
+    }();
+    return available;
+}
+
+std::string read_sanitizer_logs(const fs::path& scratch) {
+    std::string all;
+    for (const auto& entry : fs::directory_iterator(scratch)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("sanitizer.", 0) == 0) all += read_file(entry.path());
+    }
+    return all;
+}
+
+TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool setarch) {
+    TestBinaryRun run;
+    std::error_code ec;
+    fs::remove_all(o.scratch, ec);
+    fs::create_directories(o.scratch);
+    // Result files get unguessable names, so a submission cannot pre-write or fake them.
+    const std::string token = random_token();
+    const fs::path list_json = o.scratch / ("list-" + token + ".json");
+    const fs::path results_json = o.scratch / ("results-" + token + ".json");
+    const fs::path progress = o.scratch / ("progress-" + token + ".txt");
+    const fs::path premature = o.scratch / ("premature-exit-" + token);
+
+    std::vector<std::string> prefix;
+    if (setarch) prefix = {"setarch", machine_arch(), "-R"};
+
+    ProcessSpec spec;
+    spec.env = base_environment();
+    for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
+    spec.env["KATA_PROGRESS_FILE"] = progress.string();
+    spec.env["KATA_TEST_TIMEOUT_MS"] = std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
+    spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
+    if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
+    if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");
+    spec.cwd = o.scratch;
+    spec.max_file_bytes = 1LL << 30;
+
+    spec.argv = prefix;
+    spec.argv.push_back(o.binary.string());
+    spec.argv.push_back("--gtest_list_tests");
+    spec.argv.push_back("--gtest_output=json:" + list_json.string());
+    spec.deadline = std::chrono::seconds(60);
+    const ProcessOutcome listing = runner.run(spec);
+    try {
+        run.listed = parse_gtest_list(read_file(list_json));
+    } catch (const std::exception&) {
+        run.listed.clear();
+    }
+    if (!listing.ok() && run.listed.empty()) {
+        run.process = listing;
+        return run;
+    }
+    fs::remove(premature, ec);
+
+    spec.argv = prefix;
+    spec.argv.push_back(o.binary.string());
+    spec.argv.push_back("--gtest_output=json:" + results_json.string());
+    spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
+    run.process = runner.run(spec);
+    if (fs::exists(results_json)) {
+        try {
+            run.results = parse_gtest_json(read_file(results_json));
+        } catch (const std::exception&) {
+            run.results.reset();
+        }
+    }
+    run.progress = parse_progress(read_file(progress));
+    run.premature_exit = fs::exists(premature);
+    if (o.sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
+    return run;
+}
+
+bool tsan_mapping_failure(const TestBinaryRun& run) {
+    const std::string needle = "unexpected memory mapping";
+    return run.process.err.find(needle) != std::string::npos ||
+           run.process.out.find(needle) != std::string::npos ||
+           run.sanitizer_log.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+std::string tsan_options(const fs::path& log_prefix) {
+    return fmt::format(
+        "halt_on_error=0 exitcode={} atexit_sleep_ms=50 second_deadlock_stack=1 history_size=4 "
+        "report_signal_unsafe=0 log_path={}",
+        kTsanExitCode, log_prefix.string());
+}
+
+TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options) {
+    TestBinaryRun run = run_once(runner, options, false);
+    if (options.sanitizer && tsan_mapping_failure(run)) {
+        // clang < 18's TSan runtime cannot cope with a large vm.mmap_rnd_bits; without address
+        // space randomisation the same binary runs normally.
+        run = run_once(runner, options, true);
+        run.notes.push_back(
+            "ThreadSanitizer failed with \"unexpected memory mapping\" (kernel vm.mmap_rnd_bits is "
+            "above what clang < 18 supports); the tests were rerun under `setarch -R`. Permanent "
+            "fix: sudo sysctl vm.mmap_rnd_bits=28");
+    }
+    return run;
+}
+
+BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const fs::path& scratch,
+                           const TimingSpec& spec, double timeout_seconds) {
+    BenchmarkRun result;
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+    fs::create_directories(scratch);
+    const fs::path out = scratch / ("benchmark-" + random_token() + ".json");
+    ProcessSpec p;
+    p.env = base_environment();
+    p.cwd = scratch;
+    p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+    p.argv = {binary.string(),
+              fmt::format("--benchmark_repetitions={}", spec.repetitions),
+              "--benchmark_enable_random_interleaving=true",
+              fmt::format("--benchmark_min_time={}", spec.min_time),
+              "--benchmark_out=" + out.string(),
+              "--benchmark_out_format=json"};
+    const ProcessOutcome o = runner.run(p);
+    result.seconds = static_cast<double>(o.elapsed.count()) / 1000.0;
+    if (!o.ok()) {
+        result.error = fmt::format("the benchmark binary {}", o.describe());
+        return result;
+    }
+    try {
+        result.samples = parse_benchmark_json(read_file(out));
+    } catch (const std::exception& e) {
+        result.error = fmt::format("could not read the benchmark results: {}", e.what());
+    }
+    return result;
+}
+
+}  // namespace interleave

@@ -1,0 +1,145 @@
+#include "verify.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace fs = std::filesystem;
+
+namespace interleave {
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string first_problem(const KataReport& kata) {
+    for (const auto& c : kata.checks) {
+        if (c.status == CheckStatus::fail || c.status == CheckStatus::error) {
+            return fmt::format("{}: {}", c.name, c.message);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string summarise_checks(const KataReport& kata) {
+    std::vector<std::string> parts;
+    for (const auto& c : kata.checks) {
+        std::string status = to_string(c.status);
+        if (c.status == CheckStatus::fail || c.status == CheckStatus::error) {
+            std::transform(status.begin(), status.end(), status.begin(), ::toupper);
+        }
+        parts.push_back(c.name + " " + status);
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+VerifyRow judge_mutant(const KataReport& kata, const std::string& bug, const MutantExpectation& expect) {
+    VerifyRow row;
+    row.kata = kata.id;
+    row.subject = "mutant " + bug;
+    row.expected = "fails " + fmt::format("{}", fmt::join(expect.fails, ", "));
+    row.observed = summarise_checks(kata);
+    row.ok = true;
+    for (const auto& name : expect.fails) {
+        const CheckResult* c = kata.find(name);
+        if (c == nullptr || c->status != CheckStatus::fail) {
+            row.ok = false;
+            row.why = fmt::format("survived: check `{}` {} ({})", name,
+                                  c == nullptr ? "was not run" : "did not fail",
+                                  c == nullptr ? "" : c->message);
+            return row;
+        }
+    }
+    for (const auto& c : kata.checks) {
+        const bool failed = c.status == CheckStatus::fail || c.status == CheckStatus::error;
+        if (failed && !contains(expect.fails, c.name) && !contains(expect.may_fail, c.name)) {
+            row.ok = false;
+            row.why = fmt::format("caught by the wrong check: `{}` failed too ({})", c.name, c.message);
+            return row;
+        }
+    }
+    return row;
+}
+
+std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const VerifyOptions& options,
+                                     const std::function<void(const VerifyRow&)>& on_row,
+                                     const ProgressFn& progress) {
+    std::vector<VerifyRow> rows;
+    auto emit = [&](VerifyRow row) {
+        if (on_row) on_row(row);
+        rows.push_back(std::move(row));
+    };
+    const SourceLayer solutions{course.root / "solutions", true};
+    const SourceLayer stubs{course.root / "exercises", true};
+    for (const Exercise* e : options.katas) {
+        GradeOptions base;
+        base.katas = {e};
+        base.tsan = options.tsan;
+        base.timing = options.timing;
+        base.jobs = options.jobs;
+
+        GradeOptions reference = base;
+        reference.layers = {solutions};
+        reference.source_label = "solutions";
+        const GradeReport ref = grader.grade(reference, progress);
+        const KataReport& rk = ref.katas.front();
+        VerifyRow r{e->id, "reference", "full marks", summarise_checks(rk), false, ""};
+        // Every check passes, except one switched off for this run.
+        r.ok = std::all_of(rk.checks.begin(), rk.checks.end(), [&](const CheckResult& c) {
+            if (c.status == CheckStatus::pass) return true;
+            return c.status == CheckStatus::skipped &&
+                   ((c.name == "tsan" && !options.tsan) || (c.name == "timing" && !options.timing));
+        });
+        if (!r.ok) r.why = fmt::format("scored {:.4g}/{:.4g}; {}", rk.score, rk.max_score, first_problem(rk));
+        emit(r);
+
+        // A stub needs only its tests: TSan and timing would be skipped or meaningless.
+        GradeOptions stub = base;
+        stub.layers = {stubs};
+        stub.source_label = "exercises";
+        stub.tsan = false;
+        stub.timing = false;
+        const GradeReport st = grader.grade(stub, progress);
+        const KataReport& sk = st.katas.front();
+        const CheckResult* tests = sk.find("tests");
+        VerifyRow s{e->id, "stub", "0 on tests", summarise_checks(sk), false, ""};
+        const CheckResult* build = sk.find("build");
+        s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr && tests->score == 0 &&
+               tests->status == CheckStatus::fail;
+        if (!s.ok) {
+            s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
+            if (build != nullptr && build->status != CheckStatus::pass) s.why = "the stub must compile: " + build->message;
+        }
+        emit(s);
+
+        const fs::path mutants = course.root / "tests" / "mutants" / e->id;
+        if (!fs::is_directory(mutants)) continue;
+        std::vector<fs::path> dirs;
+        for (const auto& entry : fs::directory_iterator(mutants)) {
+            if (entry.is_directory()) dirs.push_back(entry.path());
+        }
+        std::sort(dirs.begin(), dirs.end());
+        for (const auto& dir : dirs) {
+            const std::string bug = dir.filename().string();
+            if (!options.mutant_filter.empty() && bug.find(options.mutant_filter) == std::string::npos) continue;
+            const MutantExpectation expect = load_mutant_expectation(dir / "expect.yaml");
+            GradeOptions m = base;
+            m.layers = {solutions, SourceLayer{dir, false}};
+            m.source_label = "mutant " + bug;
+            const bool needs_tsan = contains(expect.fails, "tsan") || contains(expect.may_fail, "tsan");
+            const bool needs_timing = contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
+            m.tsan = options.tsan || needs_tsan;
+            m.timing = options.timing || needs_timing;
+            const GradeReport mr = grader.grade(m, progress);
+            emit(judge_mutant(mr.katas.front(), bug, expect));
+        }
+    }
+    return rows;
+}
+
+}  // namespace interleave

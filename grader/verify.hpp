@@ -1,0 +1,43 @@
+#pragma once
+/// `kata verify`: the course checks itself. Every reference solution must score full marks,
+/// every stub must score 0 on tests, and every mutant must fail exactly the checks its
+/// expect.yaml names (and may fail only those listed under may_fail).
+
+#include "grade.hpp"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+struct VerifyRow {
+    std::string kata;
+    std::string subject;   ///< "reference", "stub", "mutant plain-int"
+    std::string expected;  ///< "full marks", "0 on tests", "fails tsan"
+    std::string observed;  ///< "tests pass, tsan FAIL, timing pass"
+    bool ok = false;
+    std::string why;  ///< when not ok: what went wrong, with the check's message
+};
+
+struct VerifyOptions {
+    std::vector<const Exercise*> katas;
+    bool tsan = true;
+    bool timing = true;
+    int jobs = 0;
+    /// Only mutants whose folder name contains this (empty: all).
+    std::string mutant_filter;
+};
+
+/// Runs the whole verification, calling `on_row` as each row is decided.
+std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const VerifyOptions& options,
+                                     const std::function<void(const VerifyRow&)>& on_row,
+                                     const ProgressFn& progress = {});
+
+/// Judges one mutant's kata report against its expectation (pure; unit-tested).
+VerifyRow judge_mutant(const KataReport& kata, const std::string& bug, const MutantExpectation& expect);
+
+/// "tests pass, tsan FAIL, timing skipped".
+std::string summarise_checks(const KataReport& kata);
+
+}  // namespace interleave

@@ -1,0 +1,190 @@
+// The grading pipeline end to end with a fake process runner: staging, build, tests, TSan and
+// timing, scoring, with canned tool output written where the real tools would write it.
+#include "grade.hpp"
+#include "verify.hpp"
+
+#include "fake_process_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using namespace interleave;
+using interleave::testing::exited;
+using interleave::testing::FakeProcessRunner;
+using interleave::testing::flag_value;
+
+namespace {
+
+void write(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+}
+
+class FakeGrading : public ::testing::Test {
+protected:
+    void SetUp() override {
+        root_ = fs::temp_directory_path() / ("interleave-grade-" + std::to_string(::getpid()) + "-" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(root_);
+        write(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
+        write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
+id: counter
+title: Counter
+student_files: [counter.hpp]
+checks:
+  tests: {points: 60}
+  tsan: {points: 20}
+  timing:
+    points: 20
+    repetitions: 2
+    comparisons:
+      - {name: speed, student: S, baseline: B, full_credit_ratio: 0.6, zero_credit_ratio: 0.9}
+)");
+        write(root_ / "exercises/01-counter/counter.hpp", "// stub\n");
+        write(root_ / "solutions/01-counter/counter.hpp", "// reference\n");
+        course_ = load_course(root_);
+    }
+    void TearDown() override { fs::remove_all(root_); }
+
+    GradeOptions options(const std::string& layer) {
+        GradeOptions o;
+        o.katas = {&course_.exercises[0]};
+        o.layers = {{root_ / layer, true}};
+        o.source_label = layer;
+        return o;
+    }
+
+    /// A fake toolchain: builds succeed unless `compile_error`; test binaries pass `passing` of
+    /// their two tests; the TSan binary reports a race when `race`; the benchmark gives `ratio`.
+    FakeProcessRunner::Handler toolchain(int passing, bool race, double ratio, bool compile_error = false) {
+        return [=, this](const ProcessSpec& spec) -> ProcessOutcome {
+            const std::string program = spec.argv.front();
+            if (program == "cmake") {
+                const bool is_build = spec.argv.size() > 1 && spec.argv[1] == "--build";
+                if (is_build && compile_error) {
+                    return exited(1, (root_ / "build/grade/stage/01-counter/counter.hpp").string() +
+                                         ":3:1: error: expected ';'\n");
+                }
+                if (!is_build) {
+                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) / "CMakeCache.txt", "");
+                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) / "build.ninja", "");
+                }
+                return exited(0);
+            }
+            if (program.find("_bench") != std::string::npos) {
+                write(flag_value(spec, "--benchmark_out"),
+                      R"({"benchmarks": [
+                        {"run_name": "S", "run_type": "iteration", "real_time": )" + std::to_string(100 * ratio) +
+                          R"(, "cpu_time": 1, "time_unit": "ns"},
+                        {"run_name": "B", "run_type": "iteration", "real_time": 100, "cpu_time": 1, "time_unit": "ns"}]})");
+                return exited(0);
+            }
+            const std::string out = flag_value(spec, "--gtest_output");
+            const std::string path = out.substr(out.find(':') + 1);
+            const bool listing = std::find(spec.argv.begin(), spec.argv.end(), "--gtest_list_tests") != spec.argv.end();
+            if (listing) {
+                write(path, R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a"}, {"name": "b"}]}]})");
+                return exited(0);
+            }
+            const bool tsan = spec.env.count("TSAN_OPTIONS") != 0;
+            auto result = [&](const char* name, bool ok) {
+                return std::string(R"({"name": ")") + name + R"(", "status": "RUN", "result": "COMPLETED")" +
+                       (ok ? "}" : R"(, "failures": [{"failure": "t.cpp:1\nbroken"}]})");
+            };
+            write(path, R"({"testsuites": [{"name": "C", "testsuite": [)" + result("a", passing >= 1) + "," +
+                            result("b", passing >= 2) + "]}]}");
+            if (tsan && race) {
+                return exited(66, "",
+                              "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n"
+                              "    #0 f() /x/counter.hpp:3:1 (t+0x1)\n\nSUMMARY: ThreadSanitizer: data race /x/counter.hpp:3:1 in f()\n");
+            }
+            return exited(passing == 2 ? 0 : 1);
+        };
+    }
+
+    fs::path root_;
+    Course course_;
+};
+
+TEST_F(FakeGrading, ReferenceScoresFullMarks) {
+    FakeProcessRunner runner(toolchain(2, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("solutions"));
+    ASSERT_EQ(r.katas.size(), 1u);
+    EXPECT_DOUBLE_EQ(r.score, 100) << summarise_checks(r.katas[0]);
+    EXPECT_DOUBLE_EQ(r.max_score, 100);
+    EXPECT_EQ(summarise_checks(r.katas[0]), "build pass, tests pass, tsan pass, timing pass");
+    // The stage got the reference; the exercises folder was never written.
+    std::ifstream staged(root_ / "build/grade/stage/01-counter/counter.hpp");
+    std::string line;
+    std::getline(staged, line);
+    EXPECT_EQ(line, "// reference");
+}
+
+TEST_F(FakeGrading, RaceFailsOnlyTsan) {
+    FakeProcessRunner runner(toolchain(2, true, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("solutions"));
+    EXPECT_EQ(summarise_checks(r.katas[0]), "build pass, tests pass, tsan FAIL, timing pass");
+    EXPECT_DOUBLE_EQ(r.score, 80);
+}
+
+TEST_F(FakeGrading, FailingTestsSkipTimingAndTsanPoints) {
+    FakeProcessRunner runner(toolchain(1, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("exercises"));
+    EXPECT_EQ(summarise_checks(r.katas[0]), "build pass, tests FAIL, tsan skipped, timing skipped");
+    EXPECT_DOUBLE_EQ(r.score, 30);
+    for (const auto& spec : runner.specs) {
+        EXPECT_EQ(spec.argv.front().find("_bench"), std::string::npos) << "no benchmark for failing code";
+    }
+}
+
+TEST_F(FakeGrading, CompileErrorCostsOnlyThisKataAndQuotesTheLine) {
+    FakeProcessRunner runner(toolchain(2, false, 0.5, true));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("exercises"));
+    const auto& k = r.katas[0];
+    EXPECT_EQ(summarise_checks(k), "build FAIL, tests skipped, tsan skipped, timing skipped");
+    EXPECT_EQ(k.checks[0].details.at(0), "01-counter/counter.hpp:3:1: error: expected ';'");
+    EXPECT_DOUBLE_EQ(r.max_score, 100);
+}
+
+TEST_F(FakeGrading, MissingStudentFileIsAVerdict) {
+    fs::remove(root_ / "exercises/01-counter/counter.hpp");
+    FakeProcessRunner runner(toolchain(2, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("exercises"));
+    EXPECT_EQ(r.katas[0].checks[0].message, "missing student file: counter.hpp (expected in 01-counter)");
+    EXPECT_TRUE(runner.specs.empty()) << "nothing is built without the student's file";
+}
+
+TEST_F(FakeGrading, SlowSolutionGetsPartialTimingCredit) {
+    FakeProcessRunner runner(toolchain(2, false, 0.75));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("solutions"));
+    EXPECT_NEAR(r.score, 90, 1e-9);
+}
+
+TEST(JudgeMutant, NamedCheckMustFailAndNoOther) {
+    KataReport k;
+    k.id = "counter";
+    k.checks = {CheckResult{"tests", CheckStatus::pass, 60, 60, "", {}, {}, 0},
+                CheckResult{"tsan", CheckStatus::fail, 0, 20, "race", {}, {}, 0},
+                CheckResult{"timing", CheckStatus::fail, 0, 20, "slow", {}, {}, 0}};
+    MutantExpectation e{"d", {"tsan"}, {}};
+    VerifyRow row = judge_mutant(k, "bug", e);
+    EXPECT_FALSE(row.ok);
+    EXPECT_NE(row.why.find("caught by the wrong check: `timing`"), std::string::npos);
+    e.may_fail = {"timing"};
+    EXPECT_TRUE(judge_mutant(k, "bug", e).ok);
+    e.fails = {"tests"};
+    row = judge_mutant(k, "bug", e);
+    EXPECT_FALSE(row.ok);
+    EXPECT_NE(row.why.find("survived: check `tests` did not fail"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,247 @@
+// Judging canned runs: every verdict kind gets its own, readable message.
+#include "checks.hpp"
+#include "grade.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace interleave;
+
+namespace {
+
+Workspace test_workspace() { return Workspace{"/src", "/b"}; }
+
+ProcessOutcome exited(int code) {
+    ProcessOutcome o;
+    o.termination = Termination::exited;
+    o.exit_code = code;
+    return o;
+}
+
+TestBinaryRun finished_run(int passed, int failed) {
+    TestBinaryRun run;
+    run.process = exited(failed > 0 ? 1 : 0);
+    TestRunSummary s;
+    for (int i = 0; i < passed; ++i) s.tests.push_back({"S.pass" + std::to_string(i), true, false, {}});
+    for (int i = 0; i < failed; ++i) {
+        s.tests.push_back({"S.fail" + std::to_string(i), false, false,
+                           {"/src/harness/01-counter/counter_test.cpp:22\nExpected equality\nthe total must be 8"}});
+    }
+    for (const auto& t : s.tests) run.listed.push_back(t.name);
+    run.results = s;
+    return run;
+}
+
+TEST(JudgeTests, PointsInProportionToPassingTests) {
+    const CheckResult c = judge_tests(finished_run(3, 1), 60, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(c.score, 45);
+    EXPECT_EQ(c.message, "3 of 4 tests pass. First failure: S.fail0: the total must be 8");
+    ASSERT_FALSE(c.details.empty());
+    EXPECT_NE(c.details[0].find("at harness/01-counter/counter_test.cpp:22"), std::string::npos) << c.details[0];
+}
+
+TEST(JudgeTests, AllPass) {
+    const CheckResult c = judge_tests(finished_run(4, 0), 60, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::pass);
+    EXPECT_DOUBLE_EQ(c.score, 60);
+    EXPECT_EQ(c.message, "4 of 4 tests pass");
+}
+
+TEST(JudgeTests, WatchdogNamesTheHungTest) {
+    TestBinaryRun run;
+    run.listed = {"Q.a", "Q.b", "Q.c"};
+    run.process = exited(kWatchdogExitCode);
+    run.progress = parse_progress("start Q.a\nend Q.a pass\nstart Q.b\nhung Q.b\n");
+    const CheckResult c = judge_tests(run, 30, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(c.score, 10);
+    EXPECT_EQ(c.message, "timed out, likely deadlock: Q.b never finished; 1 of 3 tests pass");
+}
+
+TEST(JudgeTests, DeadlineNamesTheRunningTestAndSummarisesBacktraces) {
+    TestBinaryRun run;
+    run.listed = {"Q.a"};
+    run.process.termination = Termination::timed_out;
+    run.process.elapsed = std::chrono::milliseconds(120000);
+    run.process.err =
+        "Thread 2 (Thread 0x7f (LWP 12) \"q\"):\n"
+        "#0  __futex_abstimed_wait_common (a=1) at futex.c:57\n"
+        "#1  0x0000 in std::condition_variable::wait (this=0x1) at cv.cc:41\n"
+        "#2  0x0000 in BoundedQueue<int>::pop (this=0x2) at /b/stage/04-queue/bounded_queue.hpp:40\n";
+    run.progress = parse_progress("start Q.a\n");
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    EXPECT_EQ(c.message, "timed out, likely deadlock: Q.a never finished (the binary was killed after 120 s); 0 of 1 test pass");
+    ASSERT_EQ(c.details.size(), 1u);
+    EXPECT_NE(c.details[0].find("thread 2 waits (std::condition_variable::wait) in BoundedQueue<int>::pop at 04-queue/bounded_queue.hpp:40"),
+              std::string::npos)
+        << c.details[0];
+}
+
+TEST(JudgeTests, CrashNamesTheSignalAndTheTest) {
+    TestBinaryRun run;
+    run.listed = {"Q.a", "Q.b"};
+    run.process.termination = Termination::signaled;
+    run.process.signal = 11;
+    run.progress = parse_progress("start Q.a\nend Q.a pass\nstart Q.b\n");
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(c.score, 5);
+    EXPECT_NE(c.message.find("crashed during Q.b: killed by SIGSEGV"), std::string::npos) << c.message;
+}
+
+TEST(JudgeTests, ExitInTheMiddleOfATest) {
+    TestBinaryRun run;
+    run.listed = {"Q.a", "Q.b"};
+    run.process = exited(0);
+    run.premature_exit = true;
+    run.progress = parse_progress("start Q.a\n");
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_NE(c.message.find("stopped during Q.a: exit() or quick_exit() was called"), std::string::npos) << c.message;
+}
+
+TEST(JudgeTests, StudentOutputCannotFakeAPass) {
+    TestBinaryRun run;
+    run.listed = {"Q.a"};
+    run.process = exited(0);
+    run.process.out = "[==========] 1 test ran.\n[  PASSED  ] 1 test.\n";
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail) << "no results file, no pass";
+    EXPECT_DOUBLE_EQ(c.score, 0);
+}
+
+TEST(JudgeTests, BinaryWithNoTests) {
+    TestBinaryRun run;
+    run.process = exited(0);
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_EQ(c.message, "the test binary ran no test; 0 of 0 tests pass");
+}
+
+TEST(JudgeTsan, RaceFailsAndPointsAtTheStudentLine) {
+    TestBinaryRun run = finished_run(2, 0);
+    run.process = exited(kTsanExitCode);
+    run.sanitizer_log =
+        "WARNING: ThreadSanitizer: data race (pid=1)\n"
+        "  Write of size 8 at 0x1 by thread T2:\n"
+        "    #0 operator() /src/harness/01-counter/counter_test.cpp:51:46 (t+0x1)\n"
+        "    #1 Counter::increment() /b/stage/01-counter/counter.hpp:7:29 (t+0x2)\n"
+        "\n"
+        "  Previous read of size 8 at 0x1 by main thread:\n"
+        "    #0 Counter::value() const /b/stage/01-counter/counter.hpp:9:5 (t+0x3)\n"
+        "\n"
+        "SUMMARY: ThreadSanitizer: data race /b/stage/01-counter/counter.hpp:7:29 in Counter::increment()\n";
+    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(c.score, 0);
+    ASSERT_EQ(c.details.size(), 1u);
+    EXPECT_EQ(c.details[0],
+              "data race: Write of size 8 by thread T2 in Counter::increment() at 01-counter/counter.hpp:7; "
+              "Previous read of size 8 by main thread in Counter::value() const at 01-counter/counter.hpp:9");
+    EXPECT_TRUE(c.data.contains("reports"));
+}
+
+TEST(JudgeTsan, CleanRunEarnsPointsOnlyWhenTestsPass) {
+    const TestBinaryRun run = finished_run(2, 0);
+    EXPECT_EQ(judge_tsan(run, 20, true, test_workspace()).status, CheckStatus::pass);
+    EXPECT_DOUBLE_EQ(judge_tsan(run, 20, true, test_workspace()).score, 20);
+    const CheckResult stub = judge_tsan(run, 20, false, test_workspace());
+    EXPECT_EQ(stub.status, CheckStatus::skipped);
+    EXPECT_DOUBLE_EQ(stub.score, 0);
+}
+
+TEST(JudgeTsan, RuntimeThatCannotStartIsAnInfrastructureError) {
+    TestBinaryRun run;
+    run.process = exited(1);
+    run.process.err = "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f\n";
+    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::error);
+    EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
+}
+
+TimingSpec spec_with(double full, double zero) {
+    TimingSpec t;
+    t.points = 20;
+    t.repetitions = 3;
+    t.comparisons.push_back(Comparison{"speed", "S", "B", "", "real_time", full, zero});
+    t.advice = "use an atomic";
+    return t;
+}
+
+std::map<std::string, BenchmarkSamples> samples(std::vector<double> s, std::vector<double> b) {
+    std::map<std::string, BenchmarkSamples> m;
+    m["S"].real_time_ns = std::move(s);
+    m["B"].real_time_ns = std::move(b);
+    return m;
+}
+
+TEST(JudgeTiming, FullPartialAndNoCredit) {
+    const auto full = judge_timing(spec_with(0.6, 0.9), samples({50, 52, 51}, {100, 101, 102}));
+    EXPECT_EQ(full.status, CheckStatus::pass);
+    EXPECT_DOUBLE_EQ(full.score, 20);
+    const auto half = judge_timing(spec_with(0.6, 0.9), samples({75, 76, 77}, {100, 101, 102}));
+    EXPECT_EQ(half.status, CheckStatus::fail);
+    EXPECT_NEAR(half.score, 10, 1e-9);
+    EXPECT_NE(half.message.find("ratio 0.75"), std::string::npos) << half.message;
+    EXPECT_EQ(half.details.back(), "idea: use an atomic");
+    const auto none = judge_timing(spec_with(0.6, 0.9), samples({100, 100, 100}, {100, 100, 100}));
+    EXPECT_DOUBLE_EQ(none.score, 0);
+    EXPECT_NE(none.message.find("no credit"), std::string::npos);
+}
+
+TEST(JudgeTiming, NoisyMissIsInconclusiveNotAFail) {
+    const auto c = judge_timing(spec_with(0.6, 0.9), samples({80, 200, 210}, {100, 101, 102}));
+    EXPECT_EQ(c.status, CheckStatus::error);
+    EXPECT_TRUE(timing_inconclusive(c));
+    EXPECT_NE(c.message.find("inconclusive"), std::string::npos);
+    // Noise that cannot change the verdict is not a reason to give up.
+    const auto clear = judge_timing(spec_with(0.6, 0.9), samples({10, 30, 31}, {100, 101, 102}));
+    EXPECT_EQ(clear.status, CheckStatus::pass);
+}
+
+TEST(JudgeTiming, MissingBenchmarkIsAnError) {
+    const auto c = judge_timing(spec_with(0.6, 0.9), samples({1}, {10}));
+    EXPECT_EQ(c.status, CheckStatus::pass);
+    auto m = samples({1}, {1});
+    m.erase("B");
+    const auto missing = judge_timing(spec_with(0.6, 0.9), m);
+    EXPECT_EQ(missing.status, CheckStatus::error);
+    EXPECT_NE(missing.message.find("baseline \"B\" is missing"), std::string::npos);
+}
+
+TEST(JudgeTiming, CounterComparison) {
+    TimingSpec t;
+    t.points = 10;
+    t.comparisons.push_back(Comparison{"vs bound", "S", "", "bound_ratio", "real_time", 1.5, 3.0});
+    std::map<std::string, BenchmarkSamples> m;
+    m["S"].counters["bound_ratio"] = {1.2, 1.3, 1.25};
+    EXPECT_EQ(judge_timing(t, m).status, CheckStatus::pass);
+    m["S"].counters["bound_ratio"] = {2.25, 2.3};
+    EXPECT_NEAR(judge_timing(t, m).score, 5, 1e-9);
+}
+
+TEST(JudgeBuild, QuotesTheStudentsErrorsFirst) {
+    BuildOutcome b;
+    b.command = "cmake --build /b/release --target counter_tests";
+    b.output =
+        "/usr/include/c++/12/bits/atomic_base.h:1:1: error: noise from a system header\n"
+        "/b/stage/01-counter/counter.hpp:9:5: error: 'totl_' was not declared in this scope\n";
+    const CheckResult c = judge_build_failure(b, test_workspace(), "compiling");
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    ASSERT_EQ(c.details.size(), 1u);
+    EXPECT_EQ(c.details[0], "01-counter/counter.hpp:9:5: error: 'totl_' was not declared in this scope");
+    b.infrastructure = true;
+    EXPECT_EQ(judge_build_failure(b, test_workspace(), "compiling").status, CheckStatus::error);
+}
+
+TEST(Scorer, TimingNeedsPassingTests) {
+    KataReport k;
+    k.checks.push_back(CheckResult{"tests", CheckStatus::fail, 30, 60, "", {}, {}, 0});
+    k.checks.push_back(CheckResult{"timing", CheckStatus::pass, 20, 20, "", {}, {}, 0});
+    apply_prerequisites(k);
+    EXPECT_EQ(k.checks[1].status, CheckStatus::skipped);
+    EXPECT_DOUBLE_EQ(k.score, 30);
+    EXPECT_DOUBLE_EQ(k.max_score, 80);
+}
+
+}  // namespace
