@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,6 +77,20 @@ ProgressFn terminal_progress() {
         std::cerr << fmt::format("\r\033[K  {} : {}...", kata, stage) << std::flush;
         if (stage == "done") std::cerr << "\r\033[K";
     };
+}
+
+/// Holds an exclusive lock on the build folder for the life of the process: two grader runs
+/// sharing one build tree would overwrite each other's staged files and builds.
+void lock_build_dir(const fs::path& build_root) {
+    fs::create_directories(build_root);
+    const std::string path = (build_root / ".lock").string();
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot create " + path);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        std::cerr << "kata: another grading run is using " << build_root.string() << "; waiting for it to finish\n";
+        if (flock(fd, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path);
+    }
+    // The descriptor stays open (and locked) until the process exits.
 }
 
 bool use_color() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
@@ -148,6 +164,7 @@ int main(int argc, char** argv) {
 
         const Course course = load_course(project);
         Workspace ws{project, build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
+        lock_build_dir(ws.build_root);
         PosixProcessRunner runner;
         Grader grader(course, runner, ws);
 
