@@ -21,7 +21,7 @@ struct BuildOutcome {
 };
 
 class BuildDriver {
-public:
+  public:
     BuildDriver(ProcessRunner& runner, Workspace ws, int jobs);
 
     /// Configures the tree of `preset` ("release", "tsan") unless it already is.
@@ -32,7 +32,7 @@ public:
     std::filesystem::path binary(const std::string& preset, const Exercise& e,
                                  const std::string& target) const;
 
-private:
+  private:
     ProcessRunner& runner_;
     Workspace ws_;
     int jobs_;

@@ -25,12 +25,12 @@ inline constexpr int kTsanExitCode = 66;
 /// Everything one run of a GoogleTest binary left behind, read from files the grader created.
 struct TestBinaryRun {
     ProcessOutcome process;
-    std::vector<std::string> listed;           ///< every test the binary contains
-    std::optional<TestRunSummary> results;     ///< absent when the JSON was not written
+    std::vector<std::string> listed;        ///< every test the binary contains
+    std::optional<TestRunSummary> results;  ///< absent when the JSON was not written
     Progress progress;
-    bool premature_exit = false;               ///< GoogleTest's premature-exit file remained
-    std::string sanitizer_log;                 ///< TSan/ASan log files, concatenated
-    std::vector<std::string> notes;            ///< e.g. "rerun under setarch -R"
+    bool premature_exit = false;     ///< GoogleTest's premature-exit file remained
+    std::string sanitizer_log;       ///< TSan/ASan log files, concatenated
+    std::vector<std::string> notes;  ///< e.g. "rerun under setarch -R"
 };
 
 struct TestRunOptions {
@@ -53,17 +53,20 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
 
 /// Judges the TSan run: any report fails the check; no report earns points only when
 /// `tests_passed` (a stub that does nothing is race-free but earns nothing).
-CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed, const Workspace& ws);
+CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws);
 
 /// Turns benchmark samples into the timing check: each comparison's ratio, its share of the
 /// points (linear between full and zero credit), and noise detection.
-CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, BenchmarkSamples>& samples);
+CheckResult judge_timing(const TimingSpec& spec,
+                         const std::map<std::string, BenchmarkSamples>& samples);
 
 /// Whether a timing result is too noisy to judge (the caller retries once, then reports it).
 bool timing_inconclusive(const CheckResult& timing);
 
 /// A build failure as a check: the first compiler errors, naming the student's files.
-CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws, const std::string& what);
+CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
+                                const std::string& what);
 
 /// Runs the kata's benchmark binary and returns its samples, or an error message.
 struct BenchmarkRun {

@@ -12,7 +12,7 @@ namespace interleave {
 
 /// A metadata problem. what() reads "FILE:LINE: FIELD: problem".
 class MetadataError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -19,7 +19,7 @@ struct GradeOptions {
     std::string source_label;  ///< "exercises", "solutions", a folder
     bool tsan = true;
     bool timing = true;
-    int jobs = 0;  ///< build parallelism; 0: the build tool's default
+    int jobs = 0;                     ///< build parallelism; 0: the build tool's default
     double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
 };
 
@@ -27,13 +27,14 @@ struct GradeOptions {
 using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
 
 class Grader {
-public:
+  public:
     Grader(const Course& course, ProcessRunner& runner, Workspace ws);
 
     GradeReport grade(const GradeOptions& options, const ProgressFn& progress = {});
 
-private:
-    KataReport grade_kata(const Exercise& e, const GradeOptions& options, const ProgressFn& progress);
+  private:
+    KataReport grade_kata(const Exercise& e, const GradeOptions& options,
+                          const ProgressFn& progress);
 
     const Course& course_;
     ProcessRunner& runner_;

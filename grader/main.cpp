@@ -6,8 +6,8 @@
 #include "reporter.hpp"
 #include "verify.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -50,10 +50,12 @@ struct FormatTarget {
 
 FormatTarget parse_format(const std::string& spec) {
     const auto colon = spec.find(':');
-    return colon == std::string::npos ? FormatTarget{spec, ""} : FormatTarget{spec.substr(0, colon), spec.substr(colon + 1)};
+    return colon == std::string::npos ? FormatTarget{spec, ""}
+                                      : FormatTarget{spec.substr(0, colon), spec.substr(colon + 1)};
 }
 
-std::vector<const Exercise*> select_katas(const Course& course, const std::vector<std::string>& names) {
+std::vector<const Exercise*> select_katas(const Course& course,
+                                          const std::vector<std::string>& names) {
     std::vector<const Exercise*> out;
     if (names.empty()) {
         for (const auto& e : course.exercises) out.push_back(&e);
@@ -87,13 +89,16 @@ void lock_build_dir(const fs::path& build_root) {
     const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) throw std::runtime_error("cannot create " + path);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        std::cerr << "kata: another grading run is using " << build_root.string() << "; waiting for it to finish\n";
+        std::cerr << "kata: another grading run is using " << build_root.string()
+                  << "; waiting for it to finish\n";
         if (flock(fd, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + path);
     }
     // The descriptor stays open (and locked) until the process exits.
 }
 
-bool use_color() { return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr; }
+bool use_color() {
+    return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
 
 bool infrastructure_failed(const GradeReport& report) {
     for (const auto& k : report.katas) {
@@ -112,13 +117,15 @@ int main(int argc, char** argv) {
     std::string root = std::getenv("KATA_ROOT") != nullptr ? std::getenv("KATA_ROOT") : ".";
     std::string build_dir;
     app.add_option("--root", root, "Project root (the folder with course.yaml)");
-    app.add_option("--build-dir", build_dir, "Where build trees and staged files go (default ROOT/build/grade)");
+    app.add_option("--build-dir", build_dir,
+                   "Where build trees and staged files go (default ROOT/build/grade)");
 
     // grade
     auto* grade = app.add_subcommand("grade", "Build and grade katas, print a report");
     std::vector<std::string> katas;
     bool solutions = false;
     std::string source;
+    std::string mutant;
     std::vector<std::string> formats;
     bool no_tsan = false;
     bool no_timing = false;
@@ -128,24 +135,36 @@ int main(int argc, char** argv) {
     double test_timeout = 0;
     grade->add_option("katas", katas, "Kata ids or folder names (default: all)");
     auto* sol = grade->add_flag("--solutions", solutions, "Grade solutions/ instead of exercises/");
-    grade->add_option("--source", source, "Take student files from DIR/<NN-name>/")->check(CLI::ExistingDirectory)->excludes(sol);
-    grade->add_option("--format", formats, "Report format NAME[:PATH] (terminal, json); repeatable");
+    grade->add_option("--source", source, "Take student files from DIR/<NN-name>/")
+        ->check(CLI::ExistingDirectory)
+        ->excludes(sol);
+    grade
+        ->add_option("--mutant", mutant,
+                     "Grade the reference with tests/mutants/<id>/NAME/ over it (one kata)")
+        ->excludes(sol);
+    grade->add_option("--format", formats,
+                      "Report format NAME[:PATH] (terminal, json); repeatable");
     grade->add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     grade->add_flag("--no-timing", no_timing, "Skip the timing check");
     grade->add_flag("--verbose,-v", verbose, "Show every detail line");
     grade->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
-    grade->add_option("--test-timeout", test_timeout, "Per-test watchdog in seconds (default: from exercise.yaml)")
+    grade
+        ->add_option("--test-timeout", test_timeout,
+                     "Per-test watchdog in seconds (default: from exercise.yaml)")
         ->check(CLI::PositiveNumber);
-    grade->add_option("--fail-under", fail_under, "Exit 1 when the score is below PERCENT")->check(CLI::Range(0.0, 100.0));
+    grade->add_option("--fail-under", fail_under, "Exit 1 when the score is below PERCENT")
+        ->check(CLI::Range(0.0, 100.0));
 
     // verify
-    auto* verify = app.add_subcommand("verify", "Check references (full marks), stubs (0 on tests) and mutants");
+    auto* verify = app.add_subcommand(
+        "verify", "Check references (full marks), stubs (0 on tests) and mutants");
     std::vector<std::string> verify_katas;
     std::string mutant_filter;
     bool verify_no_timing = false;
     verify->add_option("katas", verify_katas, "Kata ids or folder names (default: all)");
     verify->add_option("--mutant", mutant_filter, "Only mutants whose name contains this");
-    verify->add_flag("--no-timing", verify_no_timing, "Skip timing for the reference (mutants that need it still run it)");
+    verify->add_flag("--no-timing", verify_no_timing,
+                     "Skip timing for the reference (mutants that need it still run it)");
     verify->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
 
     // selftest
@@ -157,13 +176,15 @@ int main(int argc, char** argv) {
     try {
         const fs::path project = fs::absolute(root).lexically_normal();
         if (selftest->parsed()) {
-            if (chdir(project.c_str()) != 0) throw std::runtime_error("cannot enter " + project.string());
+            if (chdir(project.c_str()) != 0)
+                throw std::runtime_error("cannot enter " + project.string());
             execlp("ctest", "ctest", "--preset", "grader", static_cast<char*>(nullptr));
             throw std::runtime_error("could not start ctest (is CMake installed?)");
         }
 
         const Course course = load_course(project);
-        Workspace ws{project, build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
+        Workspace ws{project,
+                     build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
         lock_build_dir(ws.build_root);
         PosixProcessRunner runner;
         Grader grader(course, runner, ws);
@@ -175,14 +196,21 @@ int main(int argc, char** argv) {
             vo.jobs = jobs;
             vo.mutant_filter = mutant_filter;
             const bool color = use_color();
-            const auto rows = verify_course(course, grader, vo, [&](const VerifyRow& r) {
-                const std::string mark = r.ok ? (color ? "\033[32mok  \033[0m" : "ok  ") : (color ? "\033[31mBAD \033[0m" : "BAD ");
-                std::cout << fmt::format("{} {:<18} {:<28} expected {:<22} got: {}\n", mark, r.kata, r.subject, r.expected, r.observed);
-                if (!r.ok) std::cout << "     " << r.why << "\n";
-                std::cout << std::flush;
-            }, terminal_progress());
-            const auto bad = std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
-            std::cout << fmt::format("\nverify: {} of {} expectations hold\n", rows.size() - static_cast<std::size_t>(bad), rows.size());
+            const auto rows = verify_course(
+                course, grader, vo,
+                [&](const VerifyRow& r) {
+                    const std::string mark = r.ok ? (color ? "\033[32mok  \033[0m" : "ok  ")
+                                                  : (color ? "\033[31mBAD \033[0m" : "BAD ");
+                    std::cout << fmt::format("{} {:<18} {:<28} expected {:<22} got: {}\n", mark,
+                                             r.kata, r.subject, r.expected, r.observed);
+                    if (!r.ok) std::cout << "     " << r.why << "\n";
+                    std::cout << std::flush;
+                },
+                terminal_progress());
+            const auto bad =
+                std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
+            std::cout << fmt::format("\nverify: {} of {} expectations hold\n",
+                                     rows.size() - static_cast<std::size_t>(bad), rows.size());
             return bad == 0 ? 0 : 1;
         }
 
@@ -192,7 +220,15 @@ int main(int argc, char** argv) {
         go.timing = !no_timing;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
-        if (solutions) {
+        if (!mutant.empty()) {
+            if (go.katas.size() != 1)
+                throw std::invalid_argument("--mutant needs exactly one kata");
+            const fs::path dir = project / "tests" / "mutants" / go.katas[0]->id / mutant;
+            if (!fs::is_directory(dir))
+                throw std::invalid_argument("no mutant folder " + dir.string());
+            go.layers = {{project / "solutions", true}, {dir, false}};
+            go.source_label = "mutant " + mutant;
+        } else if (solutions) {
             go.layers = {{project / "solutions", true}};
             go.source_label = "solutions";
         } else if (!source.empty()) {
@@ -207,18 +243,25 @@ int main(int argc, char** argv) {
         if (formats.empty()) formats.emplace_back("terminal");
         for (const auto& f : formats) {
             const FormatTarget target = parse_format(f);
-            const auto reporter = make_reporter(target.name, TerminalStyle{target.path.empty() && use_color(), verbose});
-            if (!reporter) throw std::invalid_argument(fmt::format("unknown report format \"{}\" (terminal, json)", target.name));
+            const auto reporter = make_reporter(
+                target.name, TerminalStyle{target.path.empty() && use_color(), verbose});
+            if (!reporter)
+                throw std::invalid_argument(
+                    fmt::format("unknown report format \"{}\" (terminal, json)", target.name));
             if (target.path.empty()) {
                 reporter->render(report, std::cout);
             } else {
                 std::ofstream out(target.path);
-                if (!out) throw std::runtime_error(fmt::format("cannot write the {} report to {}", target.name, target.path));
+                if (!out)
+                    throw std::runtime_error(
+                        fmt::format("cannot write the {} report to {}", target.name, target.path));
                 reporter->render(report, out);
             }
         }
         if (infrastructure_failed(report)) return kExitInfrastructure;
-        if (fail_under >= 0 && report.max_score > 0 && 100.0 * report.score / report.max_score < fail_under) return 1;
+        if (fail_under >= 0 && report.max_score > 0 &&
+            100.0 * report.score / report.max_score < fail_under)
+            return 1;
         return 0;
     } catch (const MetadataError& e) {
         std::cerr << "error: bad course metadata: " << e.what() << "\n";

@@ -72,10 +72,11 @@ struct SanitizerAccess {
 };
 
 struct SanitizerReport {
-    std::string kind;     ///< "data race", "heap-use-after-free", "lock-order-inversion (potential deadlock)"
+    std::string
+        kind;  ///< "data race", "heap-use-after-free", "lock-order-inversion (potential deadlock)"
     std::string summary;  ///< the SUMMARY line without its prefix
     std::vector<SanitizerAccess> accesses;
-    std::string text;     ///< the full report
+    std::string text;  ///< the full report
 };
 
 /// Every "WARNING: ThreadSanitizer: ..." block in `text`.

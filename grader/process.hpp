@@ -50,7 +50,7 @@ struct ProcessOutcome {
 };
 
 class ProcessRunner {
-public:
+  public:
     virtual ~ProcessRunner() = default;
     /// Runs the process to completion or until its deadline; never throws for a child failure.
     virtual ProcessOutcome run(const ProcessSpec& spec) = 0;
@@ -60,7 +60,7 @@ public:
 /// through close-on-exec pipes read by one poll loop with the deadline; on expiry SIGTERM to
 /// the group, a grace period, then SIGKILL to the group.
 class PosixProcessRunner final : public ProcessRunner {
-public:
+  public:
     explicit PosixProcessRunner(std::chrono::milliseconds grace = std::chrono::milliseconds(500))
         : grace_(grace) {}
     ProcessOutcome run(const ProcessSpec& spec) override;
@@ -68,7 +68,7 @@ public:
     /// Kills every process group this runner has started and not yet reaped (for Ctrl-C).
     static void kill_all_running();
 
-private:
+  private:
     std::chrono::milliseconds grace_;
 };
 

@@ -11,7 +11,7 @@
 namespace interleave {
 
 class Reporter {
-public:
+  public:
     virtual ~Reporter() = default;
     /// Writes the whole report to `out`.
     virtual void render(const GradeReport& report, std::ostream& out) const = 0;

@@ -30,12 +30,14 @@ struct VerifyOptions {
 };
 
 /// Runs the whole verification, calling `on_row` as each row is decided.
-std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const VerifyOptions& options,
+std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
+                                     const VerifyOptions& options,
                                      const std::function<void(const VerifyRow&)>& on_row,
                                      const ProgressFn& progress = {});
 
 /// Judges one mutant's kata report against its expectation (pure; unit-tested).
-VerifyRow judge_mutant(const KataReport& kata, const std::string& bug, const MutantExpectation& expect);
+VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
+                       const MutantExpectation& expect);
 
 /// "tests pass, tsan FAIL, timing skipped".
 std::string summarise_checks(const KataReport& kata);

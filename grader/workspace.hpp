@@ -27,7 +27,9 @@ struct Workspace {
 
     std::filesystem::path stage_root() const { return build_root / "stage"; }
     std::filesystem::path stage_dir(const Exercise& e) const { return stage_root() / e.folder; }
-    std::filesystem::path preset_dir(const std::string& preset) const { return build_root / preset; }
+    std::filesystem::path preset_dir(const std::string& preset) const {
+        return build_root / preset;
+    }
     std::filesystem::path scratch_dir(const Exercise& e, const std::string& check) const {
         return build_root / "runs" / e.folder / check;
     }

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 class Counter {
-public:
+  public:
     /// Adds one.
     void increment() {
         // TODO: make this safe when many threads call it at once.

@@ -14,8 +14,9 @@ nlohmann::json report_to_json(const GradeReport& report) {
     doc["notes"] = report.notes;
     doc["katas"] = nlohmann::json::array();
     for (const auto& k : report.katas) {
-        nlohmann::json kj{{"id", k.id}, {"folder", k.folder}, {"title", k.title},
-                          {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
+        nlohmann::json kj{
+            {"id", k.id},       {"folder", k.folder},       {"title", k.title},
+            {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
         for (const auto& c : k.checks) {
             kj["checks"].push_back(nlohmann::json{{"name", c.name},
                                                   {"status", to_string(c.status)},
@@ -34,7 +35,7 @@ nlohmann::json report_to_json(const GradeReport& report) {
 namespace {
 
 class JsonReporter final : public Reporter {
-public:
+  public:
     void render(const GradeReport& report, std::ostream& out) const override {
         out << report_to_json(report).dump(2) << "\n";
     }
@@ -42,7 +43,9 @@ public:
 
 }  // namespace
 
-std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+std::unique_ptr<Reporter> make_json_reporter() {
+    return std::make_unique<JsonReporter>();
+}
 
 std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style) {
     if (name == "terminal") return make_terminal_reporter(style);

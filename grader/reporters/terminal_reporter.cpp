@@ -8,34 +8,40 @@ namespace interleave {
 namespace {
 
 class TerminalReporter final : public Reporter {
-public:
+  public:
     explicit TerminalReporter(TerminalStyle style) : style_(style) {}
 
     void render(const GradeReport& report, std::ostream& out) const override {
         out << paint("1", fmt::format("{} ({})", report.course, report.source)) << "\n";
         for (const auto& k : report.katas) {
             out << "\n"
-                << paint("1", fmt::format("{:<24} {:>6}  {}", k.folder, points(k.score, k.max_score), k.title)) << "\n";
+                << paint("1", fmt::format("{:<24} {:>6}  {}", k.folder,
+                                          points(k.score, k.max_score), k.title))
+                << "\n";
             for (const auto& c : k.checks) {
                 out << fmt::format("  {} {:<7} {:>7}  {}\n", mark(c.status), c.name,
                                    c.max_score > 0 ? points(c.score, c.max_score) : "", c.message);
-                const std::size_t limit = style_.verbose ? c.details.size() : std::min<std::size_t>(c.details.size(), 4);
+                const std::size_t limit =
+                    style_.verbose ? c.details.size() : std::min<std::size_t>(c.details.size(), 4);
                 for (std::size_t i = 0; i < limit; ++i) out << indent(c.details[i]) << "\n";
                 if (limit < c.details.size()) {
-                    out << fmt::format("      ... {} more (kata grade --verbose, or the JSON report)\n",
-                                       c.details.size() - limit);
+                    out << fmt::format(
+                        "      ... {} more (kata grade --verbose, or the JSON report)\n",
+                        c.details.size() - limit);
                 }
             }
         }
         for (const auto& n : report.notes) out << "\n" << paint("33", "note: ") << n << "\n";
         out << "\n"
-            << paint("1", fmt::format("Total: {} ({:.0f}%)  in {:.1f} s", points(report.score, report.max_score),
-                                      report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0,
-                                      report.seconds))
+            << paint("1",
+                     fmt::format(
+                         "Total: {} ({:.0f}%)  in {:.1f} s", points(report.score, report.max_score),
+                         report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0,
+                         report.seconds))
             << "\n";
     }
 
-private:
+  private:
     static std::string points(double score, double max) {
         return fmt::format("{}/{}", fmt::format("{:.4g}", score), fmt::format("{:.4g}", max));
     }
@@ -52,10 +58,14 @@ private:
     }
     std::string mark(CheckStatus s) const {
         switch (s) {
-            case CheckStatus::pass: return paint("32", "PASS");
-            case CheckStatus::fail: return paint("31", "FAIL");
-            case CheckStatus::error: return paint("35", "ERR ");
-            case CheckStatus::skipped: return paint("2", "SKIP");
+            case CheckStatus::pass:
+                return paint("32", "PASS");
+            case CheckStatus::fail:
+                return paint("31", "FAIL");
+            case CheckStatus::error:
+                return paint("35", "ERR ");
+            case CheckStatus::skipped:
+                return paint("2", "SKIP");
         }
         return "????";
     }

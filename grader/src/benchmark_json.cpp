@@ -25,9 +25,10 @@ std::map<std::string, BenchmarkSamples> parse_benchmark_json(const std::string& 
         throw std::runtime_error("not a Google Benchmark JSON report");
     }
     // Fields every benchmark entry has; anything else numeric is a user counter.
-    static const std::vector<std::string> kStandard{
-        "family_index", "per_family_instance_index", "repetitions", "repetition_index", "threads",
-        "iterations", "real_time", "cpu_time"};
+    static const std::vector<std::string> kStandard{"family_index", "per_family_instance_index",
+                                                    "repetitions",  "repetition_index",
+                                                    "threads",      "iterations",
+                                                    "real_time",    "cpu_time"};
     std::map<std::string, BenchmarkSamples> out;
     for (const auto& b : doc["benchmarks"]) {
         if (b.value("run_type", "") != "iteration") continue;

@@ -42,7 +42,8 @@ BuildOutcome BuildDriver::configure(const std::string& preset) {
                      "-DKATA_SOURCE_ROOT=" + ws_.stage_root().string()});
 }
 
-BuildOutcome BuildDriver::build(const std::string& preset, const std::vector<std::string>& targets) {
+BuildOutcome BuildDriver::build(const std::string& preset,
+                                const std::vector<std::string>& targets) {
     BuildOutcome configured = configure(preset);
     if (!configured.ok) {
         configured.infrastructure = true;
@@ -57,7 +58,8 @@ BuildOutcome BuildDriver::build(const std::string& preset, const std::vector<std
     return run_step(runner_, ws_, argv);
 }
 
-fs::path BuildDriver::binary(const std::string& preset, const Exercise& e, const std::string& target) const {
+fs::path BuildDriver::binary(const std::string& preset, const Exercise& e,
+                             const std::string& target) const {
     return ws_.preset_dir(preset) / "harness" / e.folder / target;
 }
 

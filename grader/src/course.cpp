@@ -21,7 +21,9 @@ void require_positive(const YamlFields& f, const std::string& key, double value)
 
 void require_version(const YamlFields& f) {
     const int version = f.integer("format_version");
-    if (version != 1) f.fail("format_version", fmt::format("unsupported version {} (this grader reads 1)", version));
+    if (version != 1)
+        f.fail("format_version",
+               fmt::format("unsupported version {} (this grader reads 1)", version));
 }
 
 int read_points(const YamlFields& f) {
@@ -104,7 +106,8 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
     if (e.student_files.empty()) f.fail("student_files", "must name at least one file");
     for (const auto& s : e.student_files) {
         if (s.empty() || s.find("..") != std::string::npos || s.front() == '/') {
-            f.fail("student_files", fmt::format("\"{}\" must be a relative path inside the kata folder", s));
+            f.fail("student_files",
+                   fmt::format("\"{}\" must be a relative path inside the kata folder", s));
         }
     }
     e.timeout_seconds = f.number_or("timeout_seconds", defaults.timeout_seconds);
@@ -152,7 +155,8 @@ Course load_course(const fs::path& root) {
         const YamlFields d = f.map("defaults");
         defaults.timeout_seconds = d.number_or("timeout_seconds", defaults.timeout_seconds);
         require_positive(d, "timeout_seconds", defaults.timeout_seconds);
-        defaults.test_timeout_seconds = d.number_or("test_timeout_seconds", defaults.test_timeout_seconds);
+        defaults.test_timeout_seconds =
+            d.number_or("test_timeout_seconds", defaults.test_timeout_seconds);
         require_positive(d, "test_timeout_seconds", defaults.test_timeout_seconds);
         defaults.tsan_stress_scale = d.integer_or("tsan_stress_scale", defaults.tsan_stress_scale);
         d.reject_unknown();
@@ -173,22 +177,24 @@ Course load_course(const fs::path& root) {
     for (const auto& dir : folders) {
         const fs::path yaml = dir / "exercise.yaml";
         if (!fs::exists(yaml)) {
-            throw MetadataError(fmt::format("{}: missing: every kata folder needs one", yaml.string()));
+            throw MetadataError(
+                fmt::format("{}: missing: every kata folder needs one", yaml.string()));
         }
         course.exercises.push_back(load_exercise(yaml, dir.filename().string(), defaults));
     }
     for (std::size_t i = 0; i < course.exercises.size(); ++i) {
         for (std::size_t j = i + 1; j < course.exercises.size(); ++j) {
             if (course.exercises[i].id == course.exercises[j].id) {
-                throw MetadataError(fmt::format("{}: id \"{}\" is also used by {}",
-                                                course.exercises[j].yaml_path.string(),
-                                                course.exercises[j].id, course.exercises[i].folder));
+                throw MetadataError(fmt::format(
+                    "{}: id \"{}\" is also used by {}", course.exercises[j].yaml_path.string(),
+                    course.exercises[j].id, course.exercises[i].folder));
             }
         }
     }
     for (const auto& id : order) {
         if (course.find(id) == nullptr) {
-            f.fail("order", fmt::format("lists \"{}\", but no exercises/NN-{} folder exists", id, id));
+            f.fail("order",
+                   fmt::format("lists \"{}\", but no exercises/NN-{} folder exists", id, id));
         }
     }
     // Katas named in `order` come first, in that order; the rest keep folder order.

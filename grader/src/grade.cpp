@@ -36,7 +36,8 @@ void apply_prerequisites(KataReport& kata) {
     const bool tests_passed = tests != nullptr && tests->status == CheckStatus::pass;
     for (auto& c : kata.checks) {
         if (c.name == "timing" && !tests_passed && c.status != CheckStatus::skipped) {
-            c = skipped("timing", c.max_score, "not measured: speed is graded once every correctness test passes");
+            c = skipped("timing", c.max_score,
+                        "not measured: speed is graded once every correctness test passes");
         }
     }
     total_up(kata);
@@ -50,11 +51,14 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
     // Every kata gets staged files before the first configure (a kata's CMake may compile
     // student sources); katas not graded now keep what they had, or the stubs.
     for (const auto& e : course_.exercises) {
-        const bool graded = std::find(options.katas.begin(), options.katas.end(), &e) != options.katas.end();
+        const bool graded =
+            std::find(options.katas.begin(), options.katas.end(), &e) != options.katas.end();
         if (!graded && fs::exists(ws_.stage_dir(e))) continue;
-        stage_student_files(ws_, e, graded ? options.layers : SourceLayers{{course_.root / "exercises", true}});
+        stage_student_files(
+            ws_, e, graded ? options.layers : SourceLayers{{course_.root / "exercises", true}});
     }
-    for (const Exercise* e : options.katas) report.katas.push_back(grade_kata(*e, options, progress));
+    for (const Exercise* e : options.katas)
+        report.katas.push_back(grade_kata(*e, options, progress));
     for (const auto& k : report.katas) {
         for (const auto& c : k.checks) {
             for (const auto& d : c.details) {
@@ -70,7 +74,8 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
     return report;
 }
 
-KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, const ProgressFn& progress) {
+KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
+                              const ProgressFn& progress) {
     auto step = [&](const std::string& stage) {
         if (progress) progress(e.id, stage);
     };
@@ -97,7 +102,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, co
         CheckResult build;
         build.name = "build";
         build.status = CheckStatus::fail;
-        build.message = fmt::format("missing student file{}: {} (expected in {})", staged.missing.size() == 1 ? "" : "s",
+        build.message = fmt::format("missing student file{}: {} (expected in {})",
+                                    staged.missing.size() == 1 ? "" : "s",
                                     fmt::join(staged.missing, ", "), e.folder);
         kata.checks.push_back(build);
         not_built("not graded: a student file is missing");
@@ -128,7 +134,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, co
     run.binary = builder.binary("release", e, tests_target);
     run.scratch = ws_.scratch_dir(e, "tests");
     run.timeout_seconds = e.timeout_seconds;
-    run.test_timeout_seconds = options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
+    run.test_timeout_seconds =
+        options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
     const TestBinaryRun tests_run = run_test_binary(runner_, run);
     CheckResult tests = judge_tests(tests_run, tests_points, ws_);
     const bool tests_passed = tests.status == CheckStatus::pass;
@@ -136,12 +143,14 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, co
 
     if (e.tsan_points) {
         if (!want_tsan) {
-            kata.checks.push_back(skipped("tsan", tsan_points, "ThreadSanitizer disabled (--no-tsan)"));
+            kata.checks.push_back(
+                skipped("tsan", tsan_points, "ThreadSanitizer disabled (--no-tsan)"));
         } else {
             step("tsan");
             const BuildOutcome tsan_build = builder.build("tsan", {tests_target});
             if (!tsan_build.ok) {
-                CheckResult c = judge_build_failure(tsan_build, ws_, "compiling with clang for ThreadSanitizer");
+                CheckResult c = judge_build_failure(tsan_build, ws_,
+                                                    "compiling with clang for ThreadSanitizer");
                 c.name = "tsan";
                 c.max_score = tsan_points;
                 kata.checks.push_back(c);
@@ -162,16 +171,19 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, co
 
     if (e.timing) {
         if (!want_timing) {
-            kata.checks.push_back(skipped("timing", e.timing->points, "timing disabled (--no-timing)"));
+            kata.checks.push_back(
+                skipped("timing", e.timing->points, "timing disabled (--no-timing)"));
         } else if (!tests_passed) {
-            kata.checks.push_back(skipped("timing", e.timing->points,
-                                          "not measured: speed is graded once every correctness test passes"));
+            kata.checks.push_back(
+                skipped("timing", e.timing->points,
+                        "not measured: speed is graded once every correctness test passes"));
         } else {
             step("timing");
             CheckResult timing;
             for (int attempt = 0; attempt < 2; ++attempt) {
-                const BenchmarkRun bench = run_benchmark(runner_, builder.binary("release", e, bench_target),
-                                                         ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds);
+                const BenchmarkRun bench =
+                    run_benchmark(runner_, builder.binary("release", e, bench_target),
+                                  ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds);
                 if (!bench.error.empty()) {
                     timing = CheckResult{};
                     timing.name = "timing";
@@ -185,7 +197,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options, co
                 timing.seconds = bench.seconds;
                 // A run too noisy to judge gets one more chance before it is called inconclusive.
                 if (!timing_inconclusive(timing)) break;
-                timing.details.push_back(fmt::format("attempt {} was too noisy to judge", attempt + 1));
+                timing.details.push_back(
+                    fmt::format("attempt {} was too noisy to judge", attempt + 1));
             }
             kata.checks.push_back(timing);
         }

@@ -13,7 +13,9 @@ int TestRunSummary::passed() const {
     return n;
 }
 
-int TestRunSummary::failed() const { return static_cast<int>(tests.size()) - passed(); }
+int TestRunSummary::failed() const {
+    return static_cast<int>(tests.size()) - passed();
+}
 
 TestRunSummary parse_gtest_json(const std::string& text) {
     const auto doc = nlohmann::json::parse(text, nullptr, false);

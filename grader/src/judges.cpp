@@ -43,7 +43,8 @@ std::string tidy_failure(const Workspace& ws, const std::string& failure, std::s
 /// Is this path one of the student's files (inside the stage folder)?
 bool is_student_path(const Workspace& ws, const std::string& path) {
     const std::string shown = display_path(ws, path);
-    return shown != path && shown.rfind("harness/", 0) != 0 && shown.find('/') != std::string::npos &&
+    return shown != path && shown.rfind("harness/", 0) != 0 &&
+           shown.find('/') != std::string::npos &&
            std::isdigit(static_cast<unsigned char>(shown[0])) != 0;
 }
 
@@ -75,7 +76,7 @@ std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::st
             const std::string fn = m[1].str();
             // The library frame closest to the student's code says what the thread waits on.
             if ((fn.find("wait") != std::string::npos || fn.find("lock") != std::string::npos ||
-                                    fn.find("sleep") != std::string::npos || fn.find("join") != std::string::npos)) {
+                 fn.find("sleep") != std::string::npos || fn.find("join") != std::string::npos)) {
                 waiting = fn;
             }
             if (is_student_path(ws, m[2].str())) {
@@ -120,14 +121,16 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
     const ProcessOutcome& p = run.process;
     int total = static_cast<int>(run.listed.size());
     int passed = 0;
-    const bool normal_exit = p.termination == Termination::exited && (p.exit_code == 0 || p.exit_code == 1);
+    const bool normal_exit =
+        p.termination == Termination::exited && (p.exit_code == 0 || p.exit_code == 1);
 
     if (run.results && normal_exit && !run.premature_exit) {
         total = std::max(total, static_cast<int>(run.results->tests.size()));
         passed = run.results->passed();
         for (const auto& t : run.results->tests) {
             if (t.passed) continue;
-            const std::string first = t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front());
+            const std::string first =
+                t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front());
             c.details.push_back(fmt::format("{}: {}", t.name, first));
             c.data["failed"].push_back(t.name);
         }
@@ -135,7 +138,8 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
         // Lead with the harness's plain-words message: the last line of the first failure.
         for (const auto& t : run.results->tests) {
             if (t.passed) continue;
-            const auto failure_lines = t.failures.empty() ? std::vector<std::string>{} : lines_of(t.failures.front());
+            const auto failure_lines =
+                t.failures.empty() ? std::vector<std::string>{} : lines_of(t.failures.front());
             c.message += fmt::format(". First failure: {}: {}", t.name,
                                      failure_lines.empty() ? "did not pass" : failure_lines.back());
             break;
@@ -150,22 +154,36 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
         } else if (total == 0 && p.ok()) {
             c.message = "the test binary ran no test";
         } else if (total == 0) {
-            c.message = fmt::format("the test binary could not even list its tests: it {}", p.describe());
-        } else if (p.termination == Termination::timed_out || (p.termination == Termination::exited && p.exit_code == kWatchdogExitCode)) {
-            const double limit = p.termination == Termination::timed_out ? static_cast<double>(p.elapsed.count()) / 1000.0 : 0;
-            c.message = running ? fmt::format("timed out, likely deadlock: {} never finished", *running)
-                                : std::string("timed out, likely deadlock (no test was running: a hang outside the tests)");
-            if (limit > 0) c.message += fmt::format(" (the binary was killed after {:.0f} s)", limit);
+            c.message =
+                fmt::format("the test binary could not even list its tests: it {}", p.describe());
+        } else if (p.termination == Termination::timed_out ||
+                   (p.termination == Termination::exited && p.exit_code == kWatchdogExitCode)) {
+            const double limit = p.termination == Termination::timed_out
+                                     ? static_cast<double>(p.elapsed.count()) / 1000.0
+                                     : 0;
+            c.message = running
+                            ? fmt::format("timed out, likely deadlock: {} never finished", *running)
+                            : std::string(
+                                  "timed out, likely deadlock (no test was running: a hang outside "
+                                  "the tests)");
+            if (limit > 0)
+                c.message += fmt::format(" (the binary was killed after {:.0f} s)", limit);
             for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
             c.data["hung_test"] = running.value_or("");
         } else if (p.termination == Termination::signaled) {
             c.message = fmt::format("crashed{}: {}", during, p.describe());
         } else if (run.premature_exit) {
-            c.message = fmt::format("the test binary stopped{}: exit() or quick_exit() was called before the tests finished", during);
+            c.message = fmt::format(
+                "the test binary stopped{}: exit() or quick_exit() was called before the tests "
+                "finished",
+                during);
         } else if (p.termination == Termination::exited && p.exit_code != 0 && p.exit_code != 1) {
-            c.message = fmt::format("the test binary {}{} (an uncaught exception or std::terminate prints above)", p.describe(), during);
+            c.message = fmt::format(
+                "the test binary {}{} (an uncaught exception or std::terminate prints above)",
+                p.describe(), during);
         } else {
-            c.message = fmt::format("the test binary {} without writing its results{}", p.describe(), during);
+            c.message = fmt::format("the test binary {} without writing its results{}",
+                                    p.describe(), during);
         }
         if (c.status != CheckStatus::error) {
             c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
@@ -177,16 +195,19 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
             c.data["stderr_tail"].push_back(err_lines[i]);
         }
     }
-    if (p.dropped_bytes > 0) c.details.push_back(fmt::format("(output flood: {} bytes were dropped)", p.dropped_bytes));
+    if (p.dropped_bytes > 0)
+        c.details.push_back(fmt::format("(output flood: {} bytes were dropped)", p.dropped_bytes));
     c.data["passed"] = passed;
     c.data["total"] = total;
-    if (c.status != CheckStatus::error) c.status = total > 0 && passed == total ? CheckStatus::pass : CheckStatus::fail;
+    if (c.status != CheckStatus::error)
+        c.status = total > 0 && passed == total ? CheckStatus::pass : CheckStatus::fail;
     c.score = total > 0 ? points * static_cast<double>(passed) / total : 0;
     if (c.status == CheckStatus::error) c.score = 0;
     return c;
 }
 
-CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed, const Workspace& ws) {
+CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws) {
     CheckResult c;
     c.name = "tsan";
     c.max_score = points;
@@ -202,13 +223,15 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed, 
             line += (i == 0 ? ": " : "; ") + describe_access(ws, r.accesses[i]);
         }
         c.details.push_back(line);
-        c.data["reports"].push_back(nlohmann::json{{"kind", r.kind}, {"summary", r.summary}, {"text", r.text}});
+        c.data["reports"].push_back(
+            nlohmann::json{{"kind", r.kind}, {"summary", r.summary}, {"text", r.text}});
     }
     const ProcessOutcome& p = run.process;
     if (!reports.empty()) {
         c.status = CheckStatus::fail;
-        c.message = fmt::format("ThreadSanitizer reported {} problem{} ({} distinct); first: {}", reports.size(),
-                                reports.size() == 1 ? "" : "s", seen.size(), c.details[run.notes.size()]);
+        c.message = fmt::format("ThreadSanitizer reported {} problem{} ({} distinct); first: {}",
+                                reports.size(), reports.size() == 1 ? "" : "s", seen.size(),
+                                c.details[run.notes.size()]);
         c.score = 0;
         return c;
     }
@@ -236,32 +259,39 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed, 
     }
     if (!tests_passed) {
         c.status = CheckStatus::skipped;
-        c.message = "no data race found, but these points need every correctness test to pass first";
+        c.message =
+            "no data race found, but these points need every correctness test to pass first";
         return c;
     }
     c.status = CheckStatus::pass;
     c.score = points;
     c.message = "no data race found";
     if (run.results && run.results->failed() > 0) {
-        c.details.push_back(fmt::format(
-            "note: {} test(s) failed in the sanitizer build (slower timing); races are what this check grades",
-            run.results->failed()));
+        c.details.push_back(
+            fmt::format("note: {} test(s) failed in the sanitizer build (slower timing); races are "
+                        "what this check grades",
+                        run.results->failed()));
     }
     return c;
 }
 
-CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, BenchmarkSamples>& samples) {
+CheckResult judge_timing(const TimingSpec& spec,
+                         const std::map<std::string, BenchmarkSamples>& samples) {
     CheckResult c;
     c.name = "timing";
     c.max_score = spec.points;
     c.status = CheckStatus::pass;
-    const double share = spec.comparisons.empty() ? 0.0 : spec.points / static_cast<double>(spec.comparisons.size());
-    auto stat = [&](const std::vector<double>& v) { return spec.statistic == "median" ? median(v) : minimum(v); };
+    const double share =
+        spec.comparisons.empty() ? 0.0 : spec.points / static_cast<double>(spec.comparisons.size());
+    auto stat = [&](const std::vector<double>& v) {
+        return spec.statistic == "median" ? median(v) : minimum(v);
+    };
     auto spread = [](const std::vector<double>& v) {
         const double lo = minimum(v);
         return lo > 0 ? (median(v) - lo) / lo : 0.0;
     };
-    auto series = [&](const BenchmarkSamples& s, const Comparison& cmp) -> const std::vector<double>& {
+    auto series = [&](const BenchmarkSamples& s,
+                      const Comparison& cmp) -> const std::vector<double>& {
         return cmp.metric == "cpu_time" ? s.cpu_time_ns : s.real_time_ns;
     };
     auto available = [&] {
@@ -275,7 +305,8 @@ CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, Ben
         const auto student = samples.find(cmp.student);
         if (student == samples.end()) {
             c.status = CheckStatus::error;
-            c.message = fmt::format("benchmark \"{}\" is missing from the results (found: {})", cmp.student, available());
+            c.message = fmt::format("benchmark \"{}\" is missing from the results (found: {})",
+                                    cmp.student, available());
             c.score = 0;
             return c;
         }
@@ -285,7 +316,8 @@ CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, Ben
             const auto baseline = samples.find(cmp.baseline);
             if (baseline == samples.end()) {
                 c.status = CheckStatus::error;
-                c.message = fmt::format("baseline \"{}\" is missing from the results (found: {})", cmp.baseline, available());
+                c.message = fmt::format("baseline \"{}\" is missing from the results (found: {})",
+                                        cmp.baseline, available());
                 c.score = 0;
                 return c;
             }
@@ -297,26 +329,30 @@ CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, Ben
             const auto counter = student->second.counters.find(cmp.counter);
             if (counter == student->second.counters.end()) {
                 c.status = CheckStatus::error;
-                c.message = fmt::format("counter \"{}\" is missing from benchmark \"{}\"", cmp.counter, cmp.student);
+                c.message = fmt::format("counter \"{}\" is missing from benchmark \"{}\"",
+                                        cmp.counter, cmp.student);
                 c.score = 0;
                 return c;
             }
             ratio = stat(counter->second);
             worst_spread = spread(counter->second);
         }
-        double fraction = (cmp.zero_credit_ratio - ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio);
+        double fraction =
+            (cmp.zero_credit_ratio - ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio);
         fraction = std::clamp(fraction, 0.0, 1.0);
         const bool noisy = worst_spread > spec.max_spread;
         if (noisy && fraction < 1.0) inconclusive = true;
         c.score += share * fraction;
         if (fraction < 1.0) c.status = CheckStatus::fail;
-        const std::string verdict = fraction >= 1.0   ? "full credit"
-                                    : fraction <= 0.0 ? "no credit"
-                                                      : fmt::format("{:.0f}% credit", fraction * 100);
-        summaries.push_back(fmt::format("{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} runs) -> {}{}",
-                                        cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, spec.statistic,
-                                        spec.repetitions, verdict,
-                                        noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : ""));
+        const std::string verdict = fraction >= 1.0 ? "full credit"
+                                    : fraction <= 0.0
+                                        ? "no credit"
+                                        : fmt::format("{:.0f}% credit", fraction * 100);
+        summaries.push_back(fmt::format(
+            "{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} runs) -> {}{}",
+            cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, spec.statistic,
+            spec.repetitions, verdict,
+            noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : ""));
         c.data["comparisons"].push_back(nlohmann::json{{"name", cmp.name},
                                                        {"ratio", ratio},
                                                        {"full_credit_ratio", cmp.full_credit_ratio},
@@ -329,9 +365,11 @@ CheckResult judge_timing(const TimingSpec& spec, const std::map<std::string, Ben
     if (inconclusive) {
         c.status = CheckStatus::error;
         c.message = "inconclusive: the machine was too noisy to judge the speed (spread above " +
-                    fmt::format("{:.0f}%", spec.max_spread * 100) + "); regrade on a quieter machine";
+                    fmt::format("{:.0f}%", spec.max_spread * 100) +
+                    "); regrade on a quieter machine";
     } else if (c.status == CheckStatus::pass) {
-        c.message = summaries.size() == 1 ? summaries.front() : "every comparison earns full credit";
+        c.message =
+            summaries.size() == 1 ? summaries.front() : "every comparison earns full credit";
     } else {
         // Lead with the first comparison that missed full credit.
         std::size_t first_miss = 0;
@@ -349,7 +387,8 @@ bool timing_inconclusive(const CheckResult& timing) {
     return timing.data.contains("inconclusive") && timing.data["inconclusive"].get<bool>();
 }
 
-CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws, const std::string& what) {
+CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
+                                const std::string& what) {
     CheckResult c;
     c.name = "build";
     c.status = CheckStatus::fail;
@@ -362,25 +401,35 @@ CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws, 
     if (picked.empty()) picked = errors;
     for (std::size_t i = 0; i < picked.size() && i < 5; ++i) {
         const auto& d = picked[i];
-        c.details.push_back(fmt::format("{}:{}:{}: error: {}", display_path(ws, d.file), d.line, d.column, d.message));
-        c.data["errors"].push_back(nlohmann::json{{"file", display_path(ws, d.file)}, {"line", d.line}, {"column", d.column}, {"message", d.message}});
+        c.details.push_back(fmt::format("{}:{}:{}: error: {}", display_path(ws, d.file), d.line,
+                                        d.column, d.message));
+        c.data["errors"].push_back(nlohmann::json{{"file", display_path(ws, d.file)},
+                                                  {"line", d.line},
+                                                  {"column", d.column},
+                                                  {"message", d.message}});
     }
     if (build.infrastructure) {
         c.status = CheckStatus::error;
-        c.message = fmt::format("could not configure the build tree (an installation problem, not the student's code): {}", build.command);
+        c.message = fmt::format(
+            "could not configure the build tree (an installation problem, not the student's code): "
+            "{}",
+            build.command);
         c.data["infrastructure"] = true;
         auto lines = lines_of(build.output);
         const std::size_t keep = std::min<std::size_t>(lines.size(), 20);
-        for (std::size_t i = lines.size() - keep; i < lines.size(); ++i) c.details.push_back(lines[i]);
+        for (std::size_t i = lines.size() - keep; i < lines.size(); ++i)
+            c.details.push_back(lines[i]);
         return c;
     }
     if (picked.empty()) {
         auto lines = lines_of(build.output);
         const std::size_t keep = std::min<std::size_t>(lines.size(), 20);
-        for (std::size_t i = lines.size() - keep; i < lines.size(); ++i) c.details.push_back(lines[i]);
+        for (std::size_t i = lines.size() - keep; i < lines.size(); ++i)
+            c.details.push_back(lines[i]);
         c.message = fmt::format("{} failed ({})", what, build.command);
     } else {
-        c.message = fmt::format("{} failed: {} error{}; first: {}", what, errors.size(), errors.size() == 1 ? "" : "s", c.details.front());
+        c.message = fmt::format("{} failed: {} error{}; first: {}", what, errors.size(),
+                                errors.size() == 1 ? "" : "s", c.details.front());
     }
     return c;
 }

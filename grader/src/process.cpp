@@ -27,7 +27,7 @@ std::set<pid_t> g_running;
 
 /// Keeps the head and the tail of a stream within a byte budget.
 class CappedBuffer {
-public:
+  public:
     explicit CappedBuffer(std::size_t cap) : half_(cap / 2) {}
 
     void append(const char* data, std::size_t n) {
@@ -51,30 +51,44 @@ public:
         }
         dropped_total += dropped_;
         if (dropped_ == 0) return head_ + tail_;
-        return head_ + fmt::format("\n[... {} bytes dropped by the grader's output cap ...]\n", dropped_) + tail_;
+        return head_ +
+               fmt::format("\n[... {} bytes dropped by the grader's output cap ...]\n", dropped_) +
+               tail_;
     }
 
-private:
+  private:
     std::size_t half_;
     std::size_t dropped_ = 0;
     std::string head_;
     std::string tail_;
 };
 
-void set_cloexec(int fd) { fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+void set_cloexec(int fd) {
+    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+}
 
 std::string signal_name(int sig) {
     switch (sig) {
-        case SIGSEGV: return "SIGSEGV (segmentation fault: an invalid memory access)";
-        case SIGABRT: return "SIGABRT (abort: a failed assertion or std::terminate)";
-        case SIGFPE: return "SIGFPE (arithmetic error, e.g. division by zero)";
-        case SIGBUS: return "SIGBUS (bus error)";
-        case SIGILL: return "SIGILL (illegal instruction)";
-        case SIGKILL: return "SIGKILL (killed, often by a resource limit)";
-        case SIGXCPU: return "SIGXCPU (CPU time limit exceeded)";
-        case SIGXFSZ: return "SIGXFSZ (file size limit exceeded)";
-        case SIGTERM: return "SIGTERM";
-        default: return fmt::format("signal {} ({})", sig, strsignal(sig));
+        case SIGSEGV:
+            return "SIGSEGV (segmentation fault: an invalid memory access)";
+        case SIGABRT:
+            return "SIGABRT (abort: a failed assertion or std::terminate)";
+        case SIGFPE:
+            return "SIGFPE (arithmetic error, e.g. division by zero)";
+        case SIGBUS:
+            return "SIGBUS (bus error)";
+        case SIGILL:
+            return "SIGILL (illegal instruction)";
+        case SIGKILL:
+            return "SIGKILL (killed, often by a resource limit)";
+        case SIGXCPU:
+            return "SIGXCPU (CPU time limit exceeded)";
+        case SIGXFSZ:
+            return "SIGXFSZ (file size limit exceeded)";
+        case SIGTERM:
+            return "SIGTERM";
+        default:
+            return fmt::format("signal {} ({})", sig, strsignal(sig));
     }
 }
 
@@ -82,18 +96,22 @@ std::string signal_name(int sig) {
 
 std::string ProcessOutcome::describe() const {
     switch (termination) {
-        case Termination::exited: return fmt::format("exited with code {}", exit_code);
-        case Termination::signaled: return "killed by " + signal_name(signal);
+        case Termination::exited:
+            return fmt::format("exited with code {}", exit_code);
+        case Termination::signaled:
+            return "killed by " + signal_name(signal);
         case Termination::timed_out:
-            return fmt::format("timed out after {:.1f} s", static_cast<double>(elapsed.count()) / 1000.0);
-        case Termination::failed_to_start: return "could not start: " + start_error;
+            return fmt::format("timed out after {:.1f} s",
+                               static_cast<double>(elapsed.count()) / 1000.0);
+        case Termination::failed_to_start:
+            return "could not start: " + start_error;
     }
     return "unknown";
 }
 
 std::map<std::string, std::string> base_environment() {
-    static const std::set<std::string> keep{"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER",
-                                            "TERM", "CCACHE_DIR", "CC", "CXX"};
+    static const std::set<std::string> keep{"PATH", "HOME", "LANG",       "LC_ALL", "TMPDIR",
+                                            "USER", "TERM", "CCACHE_DIR", "CC",     "CXX"};
     std::map<std::string, std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string entry(*e);
@@ -124,7 +142,8 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         outcome.start_error = std::strerror(errno);
         return outcome;
     }
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], exec_pipe[0], exec_pipe[1]}) {
+    for (int fd :
+         {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], exec_pipe[0], exec_pipe[1]}) {
         set_cloexec(fd);
     }
 
@@ -156,11 +175,13 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         const rlimit no_core{0, 0};
         setrlimit(RLIMIT_CORE, &no_core);
         if (spec.cpu_seconds > 0) {
-            const rlimit cpu{static_cast<rlim_t>(spec.cpu_seconds), static_cast<rlim_t>(spec.cpu_seconds + 1)};
+            const rlimit cpu{static_cast<rlim_t>(spec.cpu_seconds),
+                             static_cast<rlim_t>(spec.cpu_seconds + 1)};
             setrlimit(RLIMIT_CPU, &cpu);
         }
         if (spec.max_file_bytes > 0) {
-            const rlimit fsize{static_cast<rlim_t>(spec.max_file_bytes), static_cast<rlim_t>(spec.max_file_bytes)};
+            const rlimit fsize{static_cast<rlim_t>(spec.max_file_bytes),
+                               static_cast<rlim_t>(spec.max_file_bytes)};
             setrlimit(RLIMIT_FSIZE, &fsize);
         }
         if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
@@ -183,7 +204,8 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     close(exec_pipe[1]);
 
     int exec_errno = 0;
-    if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno)) {
+    if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
+        static_cast<ssize_t>(sizeof exec_errno)) {
         outcome.start_error = fmt::format("{}: {}", spec.argv[0], std::strerror(exec_errno));
     }
     close(exec_pipe[0]);
@@ -222,7 +244,8 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         if (open_fds > 0) {
             drain_ready(static_cast<int>(std::min<long long>(left.count(), 50)));
         } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long long>(left.count(), 5)));
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(std::min<long long>(left.count(), 5)));
         }
         reaped = waitpid(pid, &status, WNOHANG) == pid;
     }
@@ -251,7 +274,8 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         g_running.erase(pid);
     }
 
-    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     outcome.out = out.take(outcome.dropped_bytes);
     outcome.err = err.take(outcome.dropped_bytes);
     if (!outcome.start_error.empty()) {
@@ -269,4 +293,3 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
 }
 
 }  // namespace interleave
-

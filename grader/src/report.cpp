@@ -4,10 +4,14 @@ namespace interleave {
 
 std::string to_string(CheckStatus status) {
     switch (status) {
-        case CheckStatus::pass: return "pass";
-        case CheckStatus::fail: return "fail";
-        case CheckStatus::error: return "error";
-        case CheckStatus::skipped: return "skipped";
+        case CheckStatus::pass:
+            return "pass";
+        case CheckStatus::fail:
+            return "fail";
+        case CheckStatus::error:
+            return "error";
+        case CheckStatus::skipped:
+            return "skipped";
     }
     return "error";
 }

@@ -62,7 +62,8 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.env = base_environment();
     for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
     spec.env["KATA_PROGRESS_FILE"] = progress.string();
-    spec.env["KATA_TEST_TIMEOUT_MS"] = std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
+    spec.env["KATA_TEST_TIMEOUT_MS"] =
+        std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
     if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
     if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");

@@ -51,7 +51,8 @@ std::vector<Diagnostic> parse_compiler_errors(const std::string& text) {
     std::smatch m;
     while (std::getline(in, line)) {
         if (std::regex_match(line, m, kError)) {
-            out.push_back(Diagnostic{m[1].str(), std::stoi(m[2].str()), std::stoi(m[3].str()), m[4].str()});
+            out.push_back(
+                Diagnostic{m[1].str(), std::stoi(m[2].str()), std::stoi(m[3].str()), m[4].str()});
         }
     }
     return out;

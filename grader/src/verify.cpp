@@ -38,7 +38,8 @@ std::string summarise_checks(const KataReport& kata) {
     return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-VerifyRow judge_mutant(const KataReport& kata, const std::string& bug, const MutantExpectation& expect) {
+VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
+                       const MutantExpectation& expect) {
     VerifyRow row;
     row.kata = kata.id;
     row.subject = "mutant " + bug;
@@ -59,14 +60,16 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug, const Mut
         const bool failed = c.status == CheckStatus::fail || c.status == CheckStatus::error;
         if (failed && !contains(expect.fails, c.name) && !contains(expect.may_fail, c.name)) {
             row.ok = false;
-            row.why = fmt::format("caught by the wrong check: `{}` failed too ({})", c.name, c.message);
+            row.why =
+                fmt::format("caught by the wrong check: `{}` failed too ({})", c.name, c.message);
             return row;
         }
     }
     return row;
 }
 
-std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const VerifyOptions& options,
+std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
+                                     const VerifyOptions& options,
                                      const std::function<void(const VerifyRow&)>& on_row,
                                      const ProgressFn& progress) {
     std::vector<VerifyRow> rows;
@@ -95,7 +98,9 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const
             return c.status == CheckStatus::skipped &&
                    ((c.name == "tsan" && !options.tsan) || (c.name == "timing" && !options.timing));
         });
-        if (!r.ok) r.why = fmt::format("scored {:.4g}/{:.4g}; {}", rk.score, rk.max_score, first_problem(rk));
+        if (!r.ok)
+            r.why =
+                fmt::format("scored {:.4g}/{:.4g}; {}", rk.score, rk.max_score, first_problem(rk));
         emit(r);
 
         // A stub needs only its tests: TSan and timing would be skipped or meaningless.
@@ -109,11 +114,12 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const
         const CheckResult* tests = sk.find("tests");
         VerifyRow s{e->id, "stub", "0 on tests", summarise_checks(sk), false, ""};
         const CheckResult* build = sk.find("build");
-        s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr && tests->score == 0 &&
-               tests->status == CheckStatus::fail;
+        s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr &&
+               tests->score == 0 && tests->status == CheckStatus::fail;
         if (!s.ok) {
             s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
-            if (build != nullptr && build->status != CheckStatus::pass) s.why = "the stub must compile: " + build->message;
+            if (build != nullptr && build->status != CheckStatus::pass)
+                s.why = "the stub must compile: " + build->message;
         }
         emit(s);
 
@@ -126,13 +132,17 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader, const
         std::sort(dirs.begin(), dirs.end());
         for (const auto& dir : dirs) {
             const std::string bug = dir.filename().string();
-            if (!options.mutant_filter.empty() && bug.find(options.mutant_filter) == std::string::npos) continue;
+            if (!options.mutant_filter.empty() &&
+                bug.find(options.mutant_filter) == std::string::npos)
+                continue;
             const MutantExpectation expect = load_mutant_expectation(dir / "expect.yaml");
             GradeOptions m = base;
             m.layers = {solutions, SourceLayer{dir, false}};
             m.source_label = "mutant " + bug;
-            const bool needs_tsan = contains(expect.fails, "tsan") || contains(expect.may_fail, "tsan");
-            const bool needs_timing = contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
+            const bool needs_tsan =
+                contains(expect.fails, "tsan") || contains(expect.may_fail, "tsan");
+            const bool needs_timing =
+                contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
             m.tsan = options.tsan || needs_tsan;
             m.timing = options.timing || needs_timing;
             const GradeReport mr = grader.grade(m, progress);

@@ -15,7 +15,8 @@ std::string read_file(const fs::path& path) {
     return s.str();
 }
 
-StageResult stage_student_files(const Workspace& ws, const Exercise& e, const SourceLayers& layers) {
+StageResult stage_student_files(const Workspace& ws, const Exercise& e,
+                                const SourceLayers& layers) {
     StageResult result;
     const fs::path stage = ws.stage_dir(e);
     fs::create_directories(stage);

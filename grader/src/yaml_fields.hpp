@@ -13,7 +13,7 @@
 namespace interleave {
 
 class YamlFields {
-public:
+  public:
     /// `path` is the field path of this map ("checks.timing"), empty at the top.
     YamlFields(const YAML::Node& node, std::string file, std::string path);
 
@@ -35,7 +35,7 @@ public:
     [[noreturn]] void fail(const std::string& key, const std::string& problem) const;
     const std::string& file() const { return file_; }
 
-private:
+  private:
     YAML::Node get(const std::string& key) const;
     std::string field(const std::string& key) const;
     int line_of(const YAML::Node& n) const;

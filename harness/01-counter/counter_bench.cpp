@@ -39,8 +39,9 @@ void BM_IncrementRatio(benchmark::State& state) {
     for (auto _ : state) {
         Counter student;
         MutexCounter baseline;
-        ratio = kata::paired_ratio(kRoundsPerRepetition, [&] { return hammer(student); },
-                                   [&] { return hammer(baseline); });
+        ratio = kata::paired_ratio(
+            kRoundsPerRepetition, [&] { return hammer(student); },
+            [&] { return hammer(baseline); });
         benchmark::DoNotOptimize(student);
         benchmark::DoNotOptimize(baseline.total);
     }

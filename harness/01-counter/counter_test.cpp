@@ -113,7 +113,8 @@ TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
                     }
                     stop = true;
                 }
-                for (int spin = 0; spin < 64; ++spin) std::atomic_signal_fence(std::memory_order_seq_cst);
+                for (int spin = 0; spin < 64; ++spin)
+                    std::atomic_signal_fence(std::memory_order_seq_cst);
                 holders.fetch_sub(1);
                 c.add(-1);
             }
@@ -148,7 +149,8 @@ TEST(CounterConcurrency, IncrementIfBelowStopsExactlyAtTheLimit) {
             sync.arrive_and_wait();
         }
     });
-    EXPECT_LE(worst.load(), kLimit) << "racing threads pushed the counter past the limit " << kLimit;
+    EXPECT_LE(worst.load(), kLimit)
+        << "racing threads pushed the counter past the limit " << kLimit;
     EXPECT_EQ(wrong_rounds.load(), 0)
         << "in " << wrong_rounds.load() << " of " << rounds
         << " rounds the number of successful increment_if_below calls differed from the limit";
@@ -159,7 +161,8 @@ TEST(CounterConcurrency, ResetLosesNothing) {
     // a value that reset() returned or in the final total; a reset that reads and then zeroes
     // in two steps drops the increments that land in between.
     const auto budget = kata::scaled_budget(std::chrono::milliseconds(1500));
-    for (auto deadline = std::chrono::steady_clock::now() + budget; std::chrono::steady_clock::now() < deadline;) {
+    for (auto deadline = std::chrono::steady_clock::now() + budget;
+         std::chrono::steady_clock::now() < deadline;) {
         Counter c;
         std::atomic<bool> stop{false};
         std::int64_t increments = 0;
@@ -171,7 +174,8 @@ TEST(CounterConcurrency, ResetLosesNothing) {
                     ++increments;
                 }
             } else {
-                const auto round_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+                const auto round_end =
+                    std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
                 while (std::chrono::steady_clock::now() < round_end) collected += c.reset();
                 stop = true;
             }

@@ -61,7 +61,7 @@ void dump_backtraces() {
 /// Arms a deadline at each test start and disarms it at the end. It is never destroyed: its
 /// thread runs until the process exits, past GoogleTest's own teardown.
 class Watchdog {
-public:
+  public:
     explicit Watchdog(std::chrono::milliseconds limit) : limit_(limit) {
         std::thread([this] { loop(); }).detach();
     }
@@ -79,7 +79,7 @@ public:
         armed_ = false;
     }
 
-private:
+  private:
     void loop() {
         std::unique_lock lock(mutex_);
         for (;;) {
@@ -114,7 +114,7 @@ private:
 /// Writes the progress file and drives the watchdog. GoogleTest owns (and deletes) this
 /// listener; the watchdog it points to outlives it.
 class ProgressListener : public ::testing::EmptyTestEventListener {
-public:
+  public:
     explicit ProgressListener(Watchdog& watchdog) : watchdog_(watchdog) {}
 
     void OnTestStart(const ::testing::TestInfo& info) override {
@@ -128,7 +128,7 @@ public:
         progress_line("end " + full_name(info) + (passed ? " pass" : " fail"));
     }
 
-private:
+  private:
     Watchdog& watchdog_;
 };
 

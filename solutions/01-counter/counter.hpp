@@ -9,7 +9,7 @@
 #include <cstdint>
 
 class Counter {
-public:
+  public:
     void increment() { total_.fetch_add(1, std::memory_order_relaxed); }
 
     void add(std::int64_t n) { total_.fetch_add(n, std::memory_order_relaxed); }
@@ -29,7 +29,7 @@ public:
         return false;
     }
 
-private:
+  private:
     // Relaxed ordering is enough: the counter publishes no other data, it only counts.
     std::atomic<std::int64_t> total_{0};
 };

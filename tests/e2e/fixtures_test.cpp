@@ -41,16 +41,29 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     const fs::path json = fs::path(INTERLEAVE_E2E_BUILD) / ("report-" + name + ".json");
     fs::remove(json);
     ProcessSpec spec;
-    spec.argv = {INTERLEAVE_BIN, "--root", INTERLEAVE_PROJECT, "--build-dir", INTERLEAVE_E2E_BUILD,
-                 "grade", "counter", "--source", source.string(), "--no-tsan", "--no-timing",
-                 "--test-timeout", "3", "--format", "json:" + json.string()};
+    spec.argv = {INTERLEAVE_BIN,
+                 "--root",
+                 INTERLEAVE_PROJECT,
+                 "--build-dir",
+                 INTERLEAVE_E2E_BUILD,
+                 "grade",
+                 "counter",
+                 "--source",
+                 source.string(),
+                 "--no-tsan",
+                 "--no-timing",
+                 "--test-timeout",
+                 "3",
+                 "--format",
+                 "json:" + json.string()};
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.env = base_environment();
     spec.deadline = std::chrono::minutes(5);
     PosixProcessRunner runner;
     Graded g;
     g.process = runner.run(spec);
-    EXPECT_EQ(g.process.termination, Termination::exited) << g.process.describe() << "\n" << g.process.err;
+    EXPECT_EQ(g.process.termination, Termination::exited) << g.process.describe() << "\n"
+                                                          << g.process.err;
     EXPECT_EQ(g.process.exit_code, 0) << "grading completed, whatever the score\n" << g.process.err;
     const std::string text = read_file(json);
     g.report = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
@@ -59,13 +72,16 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     return g;
 }
 
-std::string message(const nlohmann::json& check) { return check.value("message", std::string("(missing)")); }
+std::string message(const nlohmann::json& check) {
+    return check.value("message", std::string("(missing)"));
+}
 
 TEST(Fixtures, CompileErrorQuotesTheStudentsLine) {
     const Graded g = grade_fixture("compile-error");
     const auto& build = g.check("build");
     EXPECT_EQ(build["status"], "fail");
-    EXPECT_NE(message(build).find("01-counter/counter.hpp:6:"), std::string::npos) << message(build);
+    EXPECT_NE(message(build).find("01-counter/counter.hpp:6:"), std::string::npos)
+        << message(build);
     EXPECT_NE(message(build).find("totl_"), std::string::npos) << message(build);
     EXPECT_EQ(g.check("tests")["status"], "skipped");
     EXPECT_EQ(g.report["score"], 0);
@@ -73,24 +89,28 @@ TEST(Fixtures, CompileErrorQuotesTheStudentsLine) {
 
 TEST(Fixtures, MissingFileIsNamed) {
     const Graded g = grade_fixture("missing-file");
-    EXPECT_EQ(message(g.check("build")), "missing student file: counter.hpp (expected in 01-counter)");
+    EXPECT_EQ(message(g.check("build")),
+              "missing student file: counter.hpp (expected in 01-counter)");
 }
 
 TEST(Fixtures, DeadlockNamesTheTestAndTheWaitingLine) {
     const Graded g = grade_fixture("deadlock");
     const auto& tests = g.check("tests");
     EXPECT_EQ(tests["status"], "fail");
-    EXPECT_NE(message(tests).find("timed out, likely deadlock: CounterBasics.StartsAtZeroAndCounts never finished"),
+    EXPECT_NE(message(tests).find(
+                  "timed out, likely deadlock: CounterBasics.StartsAtZeroAndCounts never finished"),
               std::string::npos)
         << message(tests);
     const std::string details = tests["details"].dump();
-    EXPECT_NE(details.find("01-counter/counter.hpp:"), std::string::npos) << "backtrace summary: " << details;
+    EXPECT_NE(details.find("01-counter/counter.hpp:"), std::string::npos)
+        << "backtrace summary: " << details;
 }
 
 TEST(Fixtures, SegfaultIsACrashVerdict) {
     const Graded g = grade_fixture("segfault");
     const auto& tests = g.check("tests");
-    EXPECT_NE(message(tests).find("crashed during CounterBasics.StartsAtZeroAndCounts: killed by SIGSEGV"),
+    EXPECT_NE(message(tests).find(
+                  "crashed during CounterBasics.StartsAtZeroAndCounts: killed by SIGSEGV"),
               std::string::npos)
         << message(tests);
 }
@@ -98,8 +118,10 @@ TEST(Fixtures, SegfaultIsACrashVerdict) {
 TEST(Fixtures, ExitInsideATest) {
     const Graded g = grade_fixture("exit-in-test");
     const auto& tests = g.check("tests");
-    EXPECT_NE(message(tests).find("exit() or quick_exit() was called"), std::string::npos) << message(tests);
-    EXPECT_NE(message(tests).find("CounterBasics.ResetReturnsWhatItReplaced"), std::string::npos) << message(tests);
+    EXPECT_NE(message(tests).find("exit() or quick_exit() was called"), std::string::npos)
+        << message(tests);
+    EXPECT_NE(message(tests).find("CounterBasics.ResetReturnsWhatItReplaced"), std::string::npos)
+        << message(tests);
 }
 
 TEST(Fixtures, FakeOutputChangesNothing) {

@@ -12,10 +12,11 @@ using namespace interleave;
 namespace {
 
 class CourseFiles : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("interleave-course-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        root_ = fs::temp_directory_path() /
+                ("interleave-course-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(root_);
         fs::create_directories(root_ / "exercises" / "01-counter");
         write("course.yaml", "format_version: 1\ntitle: Test course\n");
@@ -26,7 +27,9 @@ protected:
         fs::create_directories((root_ / rel).parent_path());
         std::ofstream(root_ / rel) << text;
     }
-    void write_exercise(const std::string& text) { write("exercises/01-counter/exercise.yaml", text); }
+    void write_exercise(const std::string& text) {
+        write("exercises/01-counter/exercise.yaml", text);
+    }
 
     /// Loads the course and returns the error text ("" when it loads).
     std::string load_error() {
@@ -84,49 +87,60 @@ TEST_F(CourseFiles, ValidExerciseLoadsWithDefaults) {
 }
 
 TEST_F(CourseFiles, UnknownFieldIsRejectedWithItsLine) {
-    write_exercise(replace(kValid, "  tsan:\n    points: 20\n", "  tsan:\n    points: 20\n    pionts: 3\n"));
-    EXPECT_EQ(load_error(), (root_ / "exercises/01-counter/exercise.yaml").string() +
-                                ":10: checks.tsan.pionts: unknown field (see docs/exercise-yaml.md)");
+    write_exercise(
+        replace(kValid, "  tsan:\n    points: 20\n", "  tsan:\n    points: 20\n    pionts: 3\n"));
+    EXPECT_EQ(load_error(),
+              (root_ / "exercises/01-counter/exercise.yaml").string() +
+                  ":10: checks.tsan.pionts: unknown field (see docs/exercise-yaml.md)");
 }
 
 TEST_F(CourseFiles, WrongTypeNamesTheFieldAndTheValue) {
     write_exercise(replace(kValid, "points: 60", "points: sixty"));
     const std::string err = load_error();
-    EXPECT_NE(err.find("exercise.yaml:7: checks.tests.points: expected an integer, got \"sixty\""), std::string::npos) << err;
+    EXPECT_NE(err.find("exercise.yaml:7: checks.tests.points: expected an integer, got \"sixty\""),
+              std::string::npos)
+        << err;
 }
 
 TEST_F(CourseFiles, MissingRequiredField) {
     write_exercise(replace(kValid, "title: Counter\n", ""));
     const std::string err = load_error();
-    EXPECT_NE(err.find("exercise.yaml:1: title: required field is missing"), std::string::npos) << err;
+    EXPECT_NE(err.find("exercise.yaml:1: title: required field is missing"), std::string::npos)
+        << err;
 }
 
 TEST_F(CourseFiles, UnsupportedVersion) {
     write_exercise(replace(kValid, "format_version: 1", "format_version: 7"));
-    EXPECT_NE(load_error().find(":1: format_version: unsupported version 7"), std::string::npos) << load_error();
+    EXPECT_NE(load_error().find(":1: format_version: unsupported version 7"), std::string::npos)
+        << load_error();
 }
 
 TEST_F(CourseFiles, IdMustMatchTheFolder) {
     write_exercise(replace(kValid, "id: counter", "id: queue"));
-    EXPECT_NE(load_error().find(":2: id: \"queue\" does not match its folder \"01-counter\""), std::string::npos)
+    EXPECT_NE(load_error().find(":2: id: \"queue\" does not match its folder \"01-counter\""),
+              std::string::npos)
         << load_error();
 }
 
 TEST_F(CourseFiles, ComparisonNeedsExactlyOneReference) {
-    write_exercise(replace(kValid, "        baseline: BM_B\n", "        baseline: BM_B\n        counter: ratio\n"));
-    EXPECT_NE(load_error().find("checks.timing.comparisons[0].baseline: give exactly one of"), std::string::npos)
+    write_exercise(replace(kValid, "        baseline: BM_B\n",
+                           "        baseline: BM_B\n        counter: ratio\n"));
+    EXPECT_NE(load_error().find("checks.timing.comparisons[0].baseline: give exactly one of"),
+              std::string::npos)
         << load_error();
 }
 
 TEST_F(CourseFiles, RatiosMustBeOrdered) {
     write_exercise(replace(kValid, "zero_credit_ratio: 0.9", "zero_credit_ratio: 0.5"));
-    EXPECT_NE(load_error().find("zero_credit_ratio: must be greater than full_credit_ratio"), std::string::npos)
+    EXPECT_NE(load_error().find("zero_credit_ratio: must be greater than full_credit_ratio"),
+              std::string::npos)
         << load_error();
 }
 
 TEST_F(CourseFiles, StudentFilesMustStayInsideTheKata) {
     write_exercise(replace(kValid, "[counter.hpp]", "[../../etc/passwd]"));
-    EXPECT_NE(load_error().find("student_files: \"../../etc/passwd\" must be a relative path"), std::string::npos)
+    EXPECT_NE(load_error().find("student_files: \"../../etc/passwd\" must be a relative path"),
+              std::string::npos)
         << load_error();
 }
 
@@ -137,13 +151,15 @@ TEST_F(CourseFiles, SyntaxErrorNamesTheLine) {
 }
 
 TEST_F(CourseFiles, MissingExerciseYaml) {
-    EXPECT_NE(load_error().find("01-counter/exercise.yaml: missing"), std::string::npos) << load_error();
+    EXPECT_NE(load_error().find("01-counter/exercise.yaml: missing"), std::string::npos)
+        << load_error();
 }
 
 TEST_F(CourseFiles, OrderMustNameExistingKatas) {
     write_exercise(kValid);
     write("course.yaml", "format_version: 1\ntitle: T\norder: [counter, nope]\n");
-    EXPECT_NE(load_error().find("course.yaml:3: order: lists \"nope\""), std::string::npos) << load_error();
+    EXPECT_NE(load_error().find("course.yaml:3: order: lists \"nope\""), std::string::npos)
+        << load_error();
 }
 
 TEST_F(CourseFiles, MutantExpectationsNameKnownChecks) {
@@ -152,7 +168,9 @@ TEST_F(CourseFiles, MutantExpectationsNameKnownChecks) {
         load_mutant_expectation(root_ / "m/expect.yaml");
         FAIL() << "expected an error";
     } catch (const MetadataError& e) {
-        EXPECT_NE(std::string(e.what()).find(":3: fails: unknown check \"tset\""), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(":3: fails: unknown check \"tset\""),
+                  std::string::npos)
+            << e.what();
     }
 }
 

@@ -10,7 +10,7 @@
 namespace interleave::testing {
 
 class FakeProcessRunner final : public ProcessRunner {
-public:
+  public:
     using Handler = std::function<ProcessOutcome(const ProcessSpec&)>;
     explicit FakeProcessRunner(Handler handler) : handler_(std::move(handler)) {}
 
@@ -21,7 +21,7 @@ public:
 
     std::vector<ProcessSpec> specs;
 
-private:
+  private:
     Handler handler_;
 };
 

@@ -24,10 +24,11 @@ void write(const fs::path& p, const std::string& text) {
 }
 
 class FakeGrading : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("interleave-grade-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        root_ = fs::temp_directory_path() /
+                ("interleave-grade-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(root_);
         write(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
         write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
@@ -59,7 +60,8 @@ checks:
 
     /// A fake toolchain: builds succeed unless `compile_error`; test binaries pass `passing` of
     /// their two tests; the TSan binary reports a race when `race`; the benchmark gives `ratio`.
-    FakeProcessRunner::Handler toolchain(int passing, bool race, double ratio, bool compile_error = false) {
+    FakeProcessRunner::Handler toolchain(int passing, bool race, double ratio,
+                                         bool compile_error = false) {
         return [=, this](const ProcessSpec& spec) -> ProcessOutcome {
             const std::string program = spec.argv.front();
             if (program == "cmake") {
@@ -69,37 +71,48 @@ checks:
                                          ":3:1: error: expected ';'\n");
                 }
                 if (!is_build) {
-                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) / "CMakeCache.txt", "");
-                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) / "build.ninja", "");
+                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) /
+                              "CMakeCache.txt",
+                          "");
+                    write(root_ / "build/grade" / spec.argv[4].substr(spec.argv[4].rfind('/') + 1) /
+                              "build.ninja",
+                          "");
                 }
                 return exited(0);
             }
             if (program.find("_bench") != std::string::npos) {
                 write(flag_value(spec, "--benchmark_out"),
                       R"({"benchmarks": [
-                        {"run_name": "S", "run_type": "iteration", "real_time": )" + std::to_string(100 * ratio) +
+                        {"run_name": "S", "run_type": "iteration", "real_time": )" +
+                          std::to_string(100 * ratio) +
                           R"(, "cpu_time": 1, "time_unit": "ns"},
                         {"run_name": "B", "run_type": "iteration", "real_time": 100, "cpu_time": 1, "time_unit": "ns"}]})");
                 return exited(0);
             }
             const std::string out = flag_value(spec, "--gtest_output");
             const std::string path = out.substr(out.find(':') + 1);
-            const bool listing = std::find(spec.argv.begin(), spec.argv.end(), "--gtest_list_tests") != spec.argv.end();
+            const bool listing = std::find(spec.argv.begin(), spec.argv.end(),
+                                           "--gtest_list_tests") != spec.argv.end();
             if (listing) {
-                write(path, R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a"}, {"name": "b"}]}]})");
+                write(
+                    path,
+                    R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a"}, {"name": "b"}]}]})");
                 return exited(0);
             }
             const bool tsan = spec.env.count("TSAN_OPTIONS") != 0;
             auto result = [&](const char* name, bool ok) {
-                return std::string(R"({"name": ")") + name + R"(", "status": "RUN", "result": "COMPLETED")" +
+                return std::string(R"({"name": ")") + name +
+                       R"(", "status": "RUN", "result": "COMPLETED")" +
                        (ok ? "}" : R"(, "failures": [{"failure": "t.cpp:1\nbroken"}]})");
             };
-            write(path, R"({"testsuites": [{"name": "C", "testsuite": [)" + result("a", passing >= 1) + "," +
-                            result("b", passing >= 2) + "]}]}");
+            write(path, R"({"testsuites": [{"name": "C", "testsuite": [)" +
+                            result("a", passing >= 1) + "," + result("b", passing >= 2) + "]}]}");
             if (tsan && race) {
                 return exited(66, "",
-                              "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at 0x1 by thread T1:\n"
-                              "    #0 f() /x/counter.hpp:3:1 (t+0x1)\n\nSUMMARY: ThreadSanitizer: data race /x/counter.hpp:3:1 in f()\n");
+                              "WARNING: ThreadSanitizer: data race (pid=1)\n  Write of size 8 at "
+                              "0x1 by thread T1:\n"
+                              "    #0 f() /x/counter.hpp:3:1 (t+0x1)\n\nSUMMARY: ThreadSanitizer: "
+                              "data race /x/counter.hpp:3:1 in f()\n");
             }
             return exited(passing == 2 ? 0 : 1);
         };
@@ -139,7 +152,8 @@ TEST_F(FakeGrading, FailingTestsSkipTimingAndTsanPoints) {
     EXPECT_EQ(summarise_checks(r.katas[0]), "build pass, tests FAIL, tsan skipped, timing skipped");
     EXPECT_DOUBLE_EQ(r.score, 30);
     for (const auto& spec : runner.specs) {
-        EXPECT_EQ(spec.argv.front().find("_bench"), std::string::npos) << "no benchmark for failing code";
+        EXPECT_EQ(spec.argv.front().find("_bench"), std::string::npos)
+            << "no benchmark for failing code";
     }
 }
 
@@ -158,7 +172,8 @@ TEST_F(FakeGrading, MissingStudentFileIsAVerdict) {
     FakeProcessRunner runner(toolchain(2, false, 0.5));
     Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
     const GradeReport r = grader.grade(options("exercises"));
-    EXPECT_EQ(r.katas[0].checks[0].message, "missing student file: counter.hpp (expected in 01-counter)");
+    EXPECT_EQ(r.katas[0].checks[0].message,
+              "missing student file: counter.hpp (expected in 01-counter)");
     EXPECT_TRUE(runner.specs.empty()) << "nothing is built without the student's file";
 }
 

@@ -8,7 +8,9 @@ using namespace interleave;
 
 namespace {
 
-Workspace test_workspace() { return Workspace{"/src", "/b"}; }
+Workspace test_workspace() {
+    return Workspace{"/src", "/b"};
+}
 
 ProcessOutcome exited(int code) {
     ProcessOutcome o;
@@ -21,10 +23,14 @@ TestBinaryRun finished_run(int passed, int failed) {
     TestBinaryRun run;
     run.process = exited(failed > 0 ? 1 : 0);
     TestRunSummary s;
-    for (int i = 0; i < passed; ++i) s.tests.push_back({"S.pass" + std::to_string(i), true, false, {}});
+    for (int i = 0; i < passed; ++i)
+        s.tests.push_back({"S.pass" + std::to_string(i), true, false, {}});
     for (int i = 0; i < failed; ++i) {
-        s.tests.push_back({"S.fail" + std::to_string(i), false, false,
-                           {"/src/harness/01-counter/counter_test.cpp:22\nExpected equality\nthe total must be 8"}});
+        s.tests.push_back({"S.fail" + std::to_string(i),
+                           false,
+                           false,
+                           {"/src/harness/01-counter/counter_test.cpp:22\nExpected equality\nthe "
+                            "total must be 8"}});
     }
     for (const auto& t : s.tests) run.listed.push_back(t.name);
     run.results = s;
@@ -37,7 +43,8 @@ TEST(JudgeTests, PointsInProportionToPassingTests) {
     EXPECT_DOUBLE_EQ(c.score, 45);
     EXPECT_EQ(c.message, "3 of 4 tests pass. First failure: S.fail0: the total must be 8");
     ASSERT_FALSE(c.details.empty());
-    EXPECT_NE(c.details[0].find("at harness/01-counter/counter_test.cpp:22"), std::string::npos) << c.details[0];
+    EXPECT_NE(c.details[0].find("at harness/01-counter/counter_test.cpp:22"), std::string::npos)
+        << c.details[0];
 }
 
 TEST(JudgeTests, AllPass) {
@@ -67,12 +74,16 @@ TEST(JudgeTests, DeadlineNamesTheRunningTestAndSummarisesBacktraces) {
         "Thread 2 (Thread 0x7f (LWP 12) \"q\"):\n"
         "#0  __futex_abstimed_wait_common (a=1) at futex.c:57\n"
         "#1  0x0000 in std::condition_variable::wait (this=0x1) at cv.cc:41\n"
-        "#2  0x0000 in BoundedQueue<int>::pop (this=0x2) at /b/stage/04-queue/bounded_queue.hpp:40\n";
+        "#2  0x0000 in BoundedQueue<int>::pop (this=0x2) at "
+        "/b/stage/04-queue/bounded_queue.hpp:40\n";
     run.progress = parse_progress("start Q.a\n");
     const CheckResult c = judge_tests(run, 10, test_workspace());
-    EXPECT_EQ(c.message, "timed out, likely deadlock: Q.a never finished (the binary was killed after 120 s); 0 of 1 test pass");
+    EXPECT_EQ(c.message,
+              "timed out, likely deadlock: Q.a never finished (the binary was killed after 120 s); "
+              "0 of 1 test pass");
     ASSERT_EQ(c.details.size(), 1u);
-    EXPECT_NE(c.details[0].find("thread 2 waits (std::condition_variable::wait) in BoundedQueue<int>::pop at 04-queue/bounded_queue.hpp:40"),
+    EXPECT_NE(c.details[0].find("thread 2 waits (std::condition_variable::wait) in "
+                                "BoundedQueue<int>::pop at 04-queue/bounded_queue.hpp:40"),
               std::string::npos)
         << c.details[0];
 }
@@ -86,7 +97,8 @@ TEST(JudgeTests, CrashNamesTheSignalAndTheTest) {
     const CheckResult c = judge_tests(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 5);
-    EXPECT_NE(c.message.find("crashed during Q.b: killed by SIGSEGV"), std::string::npos) << c.message;
+    EXPECT_NE(c.message.find("crashed during Q.b: killed by SIGSEGV"), std::string::npos)
+        << c.message;
 }
 
 TEST(JudgeTests, ExitInTheMiddleOfATest) {
@@ -97,7 +109,9 @@ TEST(JudgeTests, ExitInTheMiddleOfATest) {
     run.progress = parse_progress("start Q.a\n");
     const CheckResult c = judge_tests(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
-    EXPECT_NE(c.message.find("stopped during Q.a: exit() or quick_exit() was called"), std::string::npos) << c.message;
+    EXPECT_NE(c.message.find("stopped during Q.a: exit() or quick_exit() was called"),
+              std::string::npos)
+        << c.message;
 }
 
 TEST(JudgeTests, StudentOutputCannotFakeAPass) {
@@ -130,14 +144,17 @@ TEST(JudgeTsan, RaceFailsAndPointsAtTheStudentLine) {
         "  Previous read of size 8 at 0x1 by main thread:\n"
         "    #0 Counter::value() const /b/stage/01-counter/counter.hpp:9:5 (t+0x3)\n"
         "\n"
-        "SUMMARY: ThreadSanitizer: data race /b/stage/01-counter/counter.hpp:7:29 in Counter::increment()\n";
+        "SUMMARY: ThreadSanitizer: data race /b/stage/01-counter/counter.hpp:7:29 in "
+        "Counter::increment()\n";
     const CheckResult c = judge_tsan(run, 20, true, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 0);
     ASSERT_EQ(c.details.size(), 1u);
     EXPECT_EQ(c.details[0],
-              "data race: Write of size 8 by thread T2 in Counter::increment() at 01-counter/counter.hpp:7; "
-              "Previous read of size 8 by main thread in Counter::value() const at 01-counter/counter.hpp:9");
+              "data race: Write of size 8 by thread T2 in Counter::increment() at "
+              "01-counter/counter.hpp:7; "
+              "Previous read of size 8 by main thread in Counter::value() const at "
+              "01-counter/counter.hpp:9");
     EXPECT_TRUE(c.data.contains("reports"));
 }
 
@@ -229,7 +246,8 @@ TEST(JudgeBuild, QuotesTheStudentsErrorsFirst) {
     const CheckResult c = judge_build_failure(b, test_workspace(), "compiling");
     EXPECT_EQ(c.status, CheckStatus::fail);
     ASSERT_EQ(c.details.size(), 1u);
-    EXPECT_EQ(c.details[0], "01-counter/counter.hpp:9:5: error: 'totl_' was not declared in this scope");
+    EXPECT_EQ(c.details[0],
+              "01-counter/counter.hpp:9:5: error: 'totl_' was not declared in this scope");
     b.infrastructure = true;
     EXPECT_EQ(judge_build_failure(b, test_workspace(), "compiling").status, CheckStatus::error);
 }

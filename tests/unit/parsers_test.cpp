@@ -57,7 +57,8 @@ const char* kBenchJson = R"({
 TEST(BenchmarkJson, GroupsRepetitionsByRunNameInNanoseconds) {
     const auto s = parse_benchmark_json(kBenchJson);
     ASSERT_EQ(s.size(), 2u);
-    EXPECT_EQ(s.at("BM_B/real_time/threads:2").real_time_ns, (std::vector<double>{30.0, 20.0})) << "aggregates are skipped";
+    EXPECT_EQ(s.at("BM_B/real_time/threads:2").real_time_ns, (std::vector<double>{30.0, 20.0}))
+        << "aggregates are skipped";
     EXPECT_DOUBLE_EQ(s.at("BM_S/real_time/threads:2").real_time_ns.at(0), 12.0);
     EXPECT_DOUBLE_EQ(s.at("BM_S/real_time/threads:2").counters.at("bound_ratio").at(0), 1.25);
     EXPECT_EQ(s.at("BM_B/real_time/threads:2").counters.count("iterations"), 0u);

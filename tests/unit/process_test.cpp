@@ -53,7 +53,8 @@ TEST(PosixProcessRunner, DetachedGrandchildDoesNotHoldTheRunOpen) {
     const auto start = std::chrono::steady_clock::now();
     const auto o = r.run(shell("sleep 30 & echo started", 20s));
     EXPECT_TRUE(o.ok()) << o.describe();
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the leftover sleep must be killed, not waited for";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s)
+        << "the leftover sleep must be killed, not waited for";
 }
 
 TEST(PosixProcessRunner, OutputFloodIsCappedKeepingHeadAndTail) {

@@ -21,21 +21,55 @@ GradeReport fixed_report() {
     k.id = "counter";
     k.folder = "01-counter";
     k.title = "Thread-safe counter";
-    k.checks.push_back(CheckResult{"build", CheckStatus::pass, 0, 0, "compiles", {}, nlohmann::json::object(), 1.0});
-    k.checks.push_back(CheckResult{"tests", CheckStatus::pass, 60, 60, "8 of 8 tests pass", {}, {{"passed", 8}, {"total", 8}}, 2.0});
-    k.checks.push_back(CheckResult{"tsan", CheckStatus::fail, 0, 20,
-                                   "ThreadSanitizer reported 1 problem (1 distinct); first: data race: ...",
-                                   {"data race: Write of size 8 by thread T2 in Counter::increment() at 01-counter/counter.hpp:7: ++total_;"},
-                                   nlohmann::json::object(), 3.0});
-    k.checks.push_back(CheckResult{"timing", CheckStatus::skipped, 0, 20, "timing disabled (--no-timing)", {}, nlohmann::json::object(), 0});
+    k.checks.push_back(CheckResult{
+        "build", CheckStatus::pass, 0, 0, "compiles", {}, nlohmann::json::object(), 1.0});
+    k.checks.push_back(CheckResult{"tests",
+                                   CheckStatus::pass,
+                                   60,
+                                   60,
+                                   "8 of 8 tests pass",
+                                   {},
+                                   {{"passed", 8}, {"total", 8}},
+                                   2.0});
+    k.checks.push_back(
+        CheckResult{"tsan",
+                    CheckStatus::fail,
+                    0,
+                    20,
+                    "ThreadSanitizer reported 1 problem (1 distinct); first: data race: ...",
+                    {"data race: Write of size 8 by thread T2 in Counter::increment() at "
+                     "01-counter/counter.hpp:7: ++total_;"},
+                    nlohmann::json::object(),
+                    3.0});
+    k.checks.push_back(CheckResult{"timing",
+                                   CheckStatus::skipped,
+                                   0,
+                                   20,
+                                   "timing disabled (--no-timing)",
+                                   {},
+                                   nlohmann::json::object(),
+                                   0});
     r.katas.push_back(k);
     KataReport broken;
     broken.id = "queue";
     broken.folder = "04-queue";
     broken.title = "Queue";
-    broken.checks.push_back(CheckResult{"build", CheckStatus::fail, 0, 0, "compiling failed: 1 error",
-                                        {"04-queue/q.hpp:3:1: error: expected ';'"}, nlohmann::json::object(), 1.0});
-    broken.checks.push_back(CheckResult{"tests", CheckStatus::skipped, 0, 50, "not graded: the code does not compile", {}, nlohmann::json::object(), 0});
+    broken.checks.push_back(CheckResult{"build",
+                                        CheckStatus::fail,
+                                        0,
+                                        0,
+                                        "compiling failed: 1 error",
+                                        {"04-queue/q.hpp:3:1: error: expected ';'"},
+                                        nlohmann::json::object(),
+                                        1.0});
+    broken.checks.push_back(CheckResult{"tests",
+                                        CheckStatus::skipped,
+                                        0,
+                                        50,
+                                        "not graded: the code does not compile",
+                                        {},
+                                        nlohmann::json::object(),
+                                        0});
     r.katas.push_back(broken);
     total_up(r);
     return r;
@@ -68,9 +102,11 @@ TEST(Reporters, JsonGolden) {
     // The documented contract (docs/report-json.md).
     for (const char* key : {"score", "max_score", "katas"}) EXPECT_TRUE(doc.contains(key)) << key;
     for (const auto& k : doc["katas"]) {
-        for (const char* key : {"id", "score", "max_score", "checks"}) EXPECT_TRUE(k.contains(key)) << key;
+        for (const char* key : {"id", "score", "max_score", "checks"})
+            EXPECT_TRUE(k.contains(key)) << key;
         for (const auto& c : k["checks"]) {
-            for (const char* key : {"name", "status", "score", "max_score", "message"}) EXPECT_TRUE(c.contains(key)) << key;
+            for (const char* key : {"name", "status", "score", "max_score", "message"})
+                EXPECT_TRUE(c.contains(key)) << key;
         }
     }
 }
@@ -82,6 +118,8 @@ TEST(Reporters, TerminalGolden) {
     EXPECT_EQ(out.str().find('\033'), std::string::npos) << "no colour codes unless asked";
 }
 
-TEST(Reporters, UnknownFormat) { EXPECT_EQ(make_reporter("xml", {}), nullptr); }
+TEST(Reporters, UnknownFormat) {
+    EXPECT_EQ(make_reporter("xml", {}), nullptr);
+}
 
 }  // namespace

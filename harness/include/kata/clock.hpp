@@ -15,7 +15,7 @@
 namespace kata {
 
 class Clock {
-public:
+  public:
     using duration = std::chrono::nanoseconds;
     using time_point = std::chrono::time_point<std::chrono::steady_clock, duration>;
 
@@ -27,7 +27,7 @@ public:
 
 /// The real monotonic clock; sleeps block the calling thread.
 class SteadyClock final : public Clock {
-public:
+  public:
     time_point now() override { return std::chrono::steady_clock::now(); }
     void sleep_for(duration d) override {
         if (d > duration::zero()) std::this_thread::sleep_for(d);
@@ -39,7 +39,7 @@ public:
 /// virtual time by exactly the requested amount, returns at once, and is recorded. Safe to share
 /// between threads (each call is serialised).
 class FakeClock final : public Clock {
-public:
+  public:
     explicit FakeClock(time_point start = time_point{} + std::chrono::hours(1)) : now_(start) {}
 
     time_point now() override {
@@ -77,7 +77,7 @@ public:
         return total;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     time_point now_;
     std::vector<duration> sleeps_;

@@ -31,16 +31,17 @@ struct CpuUsage {
     std::chrono::nanoseconds cpu{};
     /// cpu / wall, 0 when no wall time passed.
     double fraction() const {
-        return wall.count() > 0 ? static_cast<double>(cpu.count()) / static_cast<double>(wall.count())
-                                : 0.0;
+        return wall.count() > 0
+                   ? static_cast<double>(cpu.count()) / static_cast<double>(wall.count())
+                   : 0.0;
     }
     /// "burned 480 ms of CPU while waiting 500 ms" - for assertion messages.
     std::string describe() const {
         using std::chrono::duration_cast;
         using std::chrono::milliseconds;
         return "burned " + std::to_string(duration_cast<milliseconds>(cpu).count()) +
-               " ms of CPU while waiting " + std::to_string(duration_cast<milliseconds>(wall).count()) +
-               " ms";
+               " ms of CPU while waiting " +
+               std::to_string(duration_cast<milliseconds>(wall).count()) + " ms";
     }
 };
 

@@ -53,10 +53,12 @@ double paired_ratio(int rounds, Student student, Baseline baseline) {
             b = baseline();
             s = student();
         }
-        if (b.count() > 0) ratios.push_back(static_cast<double>(s.count()) / static_cast<double>(b.count()));
+        if (b.count() > 0)
+            ratios.push_back(static_cast<double>(s.count()) / static_cast<double>(b.count()));
     }
     if (ratios.empty()) return 0.0;
-    std::nth_element(ratios.begin(), ratios.begin() + static_cast<long>(ratios.size() / 2), ratios.end());
+    std::nth_element(ratios.begin(), ratios.begin() + static_cast<long>(ratios.size() / 2),
+                     ratios.end());
     return ratios[ratios.size() / 2];
 }
 

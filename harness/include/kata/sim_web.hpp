@@ -63,10 +63,14 @@ enum class Error {
 
 inline const char* to_string(Error e) {
     switch (e) {
-        case Error::none: return "none";
-        case Error::transient: return "transient";
-        case Error::not_found: return "not_found";
-        case Error::refused: return "refused";
+        case Error::none:
+            return "none";
+        case Error::transient:
+            return "transient";
+        case Error::not_found:
+            return "not_found";
+        case Error::refused:
+            return "refused";
     }
     return "?";
 }
@@ -81,9 +85,9 @@ struct RetryPolicy {
 
 /// The limits crawl() must respect at every moment.
 struct Limits {
-    std::size_t max_in_flight = 64;    ///< requests open at once (the server's connection limit)
-    std::size_t parse_threads = 2;     ///< threads that may run parse()
-    std::size_t max_live_pages = 96;   ///< Page objects alive at once (fetched, not yet dropped)
+    std::size_t max_in_flight = 64;   ///< requests open at once (the server's connection limit)
+    std::size_t parse_threads = 2;    ///< threads that may run parse()
+    std::size_t max_live_pages = 96;  ///< Page objects alive at once (fetched, not yet dropped)
     RetryPolicy retry{};
     /// Threads crawl() may add besides the calling thread: the parse threads plus this many.
     static constexpr std::size_t kExtraThreads = 2;
@@ -95,7 +99,7 @@ struct ParseResult;
 /// A fetched page. Created only by the SimWeb; neither copyable nor movable (hold it through a
 /// PagePtr). The harness counts live instances: drop a page (reset its PagePtr) once parsed.
 class Page {
-public:
+  public:
     Page(const Page&) = delete;
     Page& operator=(const Page&) = delete;
     ~Page();
@@ -103,7 +107,7 @@ public:
     std::string_view url() const;
     std::string_view body() const { return body_; }
 
-private:
+  private:
     friend class SimWeb;
     friend ParseResult parse(const Page& page);
     Page(SimWeb& web, std::uint32_t index, std::string body);
@@ -116,7 +120,7 @@ private:
 using PagePtr = std::unique_ptr<Page>;
 
 struct FetchResult {
-    PagePtr page;              ///< set exactly when error == Error::none
+    PagePtr page;  ///< set exactly when error == Error::none
     Error error = Error::none;
     bool ok() const { return error == Error::none; }
 };
@@ -143,7 +147,9 @@ inline std::uint64_t mix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-inline double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+inline double unit(std::uint64_t h) {
+    return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 inline std::int64_t thread_cpu_ns() {
     timespec ts{};
@@ -215,7 +221,7 @@ struct UrlTruth {
 };
 
 class SimWeb {
-public:
+  public:
     using clock = std::chrono::steady_clock;
 
     explicit SimWeb(Config config) : config_(config), origin_(clock::now()) {
@@ -254,7 +260,8 @@ public:
     asio::awaitable<FetchResult> fetch(std::string url) {
         auto ex = co_await asio::this_coro::executor;
         if (&asio::query(ex, asio::execution::context) != &io_) {
-            throw std::logic_error("SimWeb::fetch must be awaited by a coroutine running on web.io()");
+            throw std::logic_error(
+                "SimWeb::fetch must be awaited by a coroutine running on web.io()");
         }
         const std::int64_t idx = lookup(url);
         if (idx < 0) co_return FetchResult{nullptr, Error::not_found};
@@ -293,9 +300,12 @@ public:
 
     /// Latency of attempt `attempt` (1-based) of URL i.
     std::chrono::microseconds latency(std::size_t i, int attempt) const {
-        const double u = detail::unit(detail::mix64(url_hash(i) + 16 + static_cast<unsigned>(attempt)));
-        const double span = static_cast<double>((config_.max_latency - config_.min_latency).count());
-        return config_.min_latency + std::chrono::microseconds(static_cast<std::int64_t>(span * u * u));
+        const double u =
+            detail::unit(detail::mix64(url_hash(i) + 16 + static_cast<unsigned>(attempt)));
+        const double span =
+            static_cast<double>((config_.max_latency - config_.min_latency).count());
+        return config_.min_latency +
+               std::chrono::microseconds(static_cast<std::int64_t>(span * u * u));
     }
 
     /// Sum of the latencies of the attempts every URL needs at least (failures included): the
@@ -331,10 +341,14 @@ public:
     std::int64_t parses() const { return parses_.load(); }
     std::int64_t parses_on_loop() const { return parses_on_loop_.load(); }
     std::int64_t blocking_fetches_on_loop() const { return blocking_on_loop_.load(); }
-    std::chrono::nanoseconds parse_cpu() const { return std::chrono::nanoseconds(parse_cpu_ns_.load()); }
+    std::chrono::nanoseconds parse_cpu() const {
+        return std::chrono::nanoseconds(parse_cpu_ns_.load());
+    }
     /// Wall time spent inside parse() calls, summed over threads (at least parse_cpu(); more when
     /// the parsing threads had to wait for a core).
-    std::chrono::nanoseconds parse_wall() const { return std::chrono::nanoseconds(parse_wall_ns_.load()); }
+    std::chrono::nanoseconds parse_wall() const {
+        return std::chrono::nanoseconds(parse_wall_ns_.load());
+    }
     std::int64_t peak_threads() const { return peak_threads_.load(); }
 
     /// Event-loop lag samples in microseconds (how late each heartbeat tick ran).
@@ -357,10 +371,11 @@ public:
     Trace* trace() { return trace_.get(); }
 
     std::int64_t now_us() const {
-        return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - origin_).count();
+        return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - origin_)
+            .count();
     }
 
-private:
+  private:
     friend class Page;
     friend ParseResult parse(const Page& page);
 
@@ -463,7 +478,8 @@ private:
             thread_local bool named = false;
             if (!named) {
                 named = true;
-                trace_->name_this_thread("event loop (thread " + std::to_string(trace_thread_id()) + ")");
+                trace_->name_this_thread("event loop (thread " + std::to_string(trace_thread_id()) +
+                                         ")");
             }
         }
     }
@@ -499,11 +515,13 @@ private:
             {
                 std::lock_guard lock(lag_mutex_);
                 lag_us_.push_back(late);
-                if (thread == last_thread) busy_lag_us_.push_back(std::min(late, (cpu - last_cpu) / 1000));
+                if (thread == last_thread)
+                    busy_lag_us_.push_back(std::min(late, (cpu - last_cpu) / 1000));
                 if (trace_ && late > 2000) {
                     const std::int64_t end = now_us();
-                    trace_->async_span("event loop lag", "lag", 0xff00000000000000ULL | lag_us_.size(),
-                                       end - late, end, thread);
+                    trace_->async_span("event loop lag", "lag",
+                                       0xff00000000000000ULL | lag_us_.size(), end - late, end,
+                                       thread);
                 }
             }
             last_thread = thread;
@@ -546,9 +564,13 @@ inline Page::Page(SimWeb& web, std::uint32_t index, std::string body)
     web_->pages_made_.fetch_add(1);
 }
 
-inline Page::~Page() { web_->live_pages_.fetch_sub(1); }
+inline Page::~Page() {
+    web_->live_pages_.fetch_sub(1);
+}
 
-inline std::string_view Page::url() const { return web_->urls_[index_]; }
+inline std::string_view Page::url() const {
+    return web_->urls_[index_];
+}
 
 inline ParseResult parse(const Page& page) {
     SimWeb& web = *page.web_;
@@ -568,7 +590,8 @@ inline ParseResult parse(const Page& page) {
         thread_local Trace* named_for = nullptr;
         if (named_for != web.trace_.get()) {
             named_for = web.trace_.get();
-            web.trace_->name_this_thread("parse (thread " + std::to_string(trace_thread_id()) + ")");
+            web.trace_->name_this_thread("parse (thread " + std::to_string(trace_thread_id()) +
+                                         ")");
         }
         web.trace_->span("parse", "parse", start_us, web.now_us());
     }
@@ -582,7 +605,7 @@ inline ParseResult parse(const Page& page) {
 /// Collects one outcome per URL. Deliberately NOT thread-safe, like most containers: two calls
 /// must never overlap (guard it with a mutex, or call it from one thread only).
 class ResultSink {
-public:
+  public:
     struct Outcome {
         std::int64_t url_index = -1;  ///< -1 for a URL the web does not know
         bool parsed = false;
@@ -604,13 +627,15 @@ public:
     }
 
     // ---- harness API ----
-    std::vector<Outcome> outcomes() const { return {slots_.get(), slots_.get() + std::min(count_, capacity_)}; }
+    std::vector<Outcome> outcomes() const {
+        return {slots_.get(), slots_.get() + std::min(count_, capacity_)};
+    }
     std::size_t overflowed() const { return count_ > capacity_ ? count_ - capacity_ : 0; }
     std::int64_t overlapping_calls() const { return overlaps_.load(); }
     std::int64_t calls_after_close() const { return late_.load(); }
     void close() { closed_.store(true); }
 
-private:
+  private:
     void record(const Outcome& o) {
         // Relaxed on purpose: this detects overlapping calls without adding the ordering that
         // would hide them from ThreadSanitizer.
@@ -640,7 +665,7 @@ private:
 /// Samples the process's thread count (and, when tracing, the in-flight and live-page counters)
 /// every half millisecond on its own thread until stopped.
 class Sampler {
-public:
+  public:
     explicit Sampler(SimWeb& web) : web_(web) {
         thread_ = std::thread([this] { loop(); });
     }
@@ -652,7 +677,7 @@ public:
         }
     }
 
-private:
+  private:
     void loop() {
         int tick = 0;
         while (!stop_.load()) {
@@ -673,8 +698,8 @@ private:
 
 struct RunReport {
     std::chrono::nanoseconds wall{};
-    int threads_before = 0;       ///< threads of the process just before crawl() (sampler included)
-    int threads_after = 0;        ///< right after crawl() returned
+    int threads_before = 0;  ///< threads of the process just before crawl() (sampler included)
+    int threads_after = 0;   ///< right after crawl() returned
     std::int64_t peak_threads = 0;
     std::int64_t peak_in_flight = 0;
     std::int64_t peak_live_pages = 0;
@@ -688,13 +713,15 @@ struct RunReport {
     std::size_t lag_ticks = 0;
     std::chrono::nanoseconds parse_cpu{};
     std::chrono::nanoseconds parse_wall{};
-    std::chrono::nanoseconds io_bound{};   ///< required latency / max_in_flight
-    std::chrono::nanoseconds cpu_bound{};  ///< parse CPU / cores
+    std::chrono::nanoseconds io_bound{};        ///< required latency / max_in_flight
+    std::chrono::nanoseconds cpu_bound{};       ///< parse CPU / cores
     std::chrono::nanoseconds cpu_bound_wall{};  ///< parse wall time / cores
     double bound_ratio() const { return ratio(std::max(io_bound, cpu_bound)); }
     double wall_bound_ratio() const { return ratio(std::max(io_bound, cpu_bound_wall)); }
     double ratio(std::chrono::nanoseconds bound) const {
-        return bound.count() > 0 ? static_cast<double>(wall.count()) / static_cast<double>(bound.count()) : 0.0;
+        return bound.count() > 0
+                   ? static_cast<double>(wall.count()) / static_cast<double>(bound.count())
+                   : 0.0;
     }
 };
 
@@ -735,8 +762,11 @@ RunReport measured_crawl(SimWeb& web, const std::vector<std::string>& urls, cons
         rep.p99_busy_lag_us = busy[std::min(busy.size() - 1, busy.size() * 99 / 100)];
     }
     rep.parse_cpu = web.parse_cpu();
-    const auto in_flight = static_cast<std::int64_t>(std::max<std::size_t>(1, limits.max_in_flight));
-    rep.io_bound = std::chrono::duration_cast<std::chrono::nanoseconds>(web.required_latency_total()) / in_flight;
+    const auto in_flight =
+        static_cast<std::int64_t>(std::max<std::size_t>(1, limits.max_in_flight));
+    rep.io_bound =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(web.required_latency_total()) /
+        in_flight;
     const auto cores = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
     rep.cpu_bound = rep.parse_cpu / cores;
     rep.parse_wall = web.parse_wall();

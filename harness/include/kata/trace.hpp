@@ -28,7 +28,7 @@ inline int trace_thread_id() {
 }
 
 class Trace {
-public:
+  public:
     using clock = std::chrono::steady_clock;
 
     Trace() : origin_(clock::now()) {}
@@ -46,8 +46,8 @@ public:
     }
 
     /// An async span (it may overlap others on the same thread); `id` must be unique per span.
-    void async_span(std::string name, std::string category, std::uint64_t id,
-                    std::int64_t start_us, std::int64_t end_us, int thread) {
+    void async_span(std::string name, std::string category, std::uint64_t id, std::int64_t start_us,
+                    std::int64_t end_us, int thread) {
         add(Event{'b', name, category, thread, start_us, 0, id, 0});
         add(Event{'e', std::move(name), std::move(category), thread, end_us, 0, id, 0});
     }
@@ -96,7 +96,7 @@ public:
         out << "\n]}\n";
     }
 
-private:
+  private:
     struct Event {
         char phase;
         std::string name;

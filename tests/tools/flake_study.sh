@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Flake study: grades a kata's reference and chosen mutants N times each and prints, per
+# subject and check, how many runs passed. Use it before trusting a threshold.
+#
+#   tests/tools/flake_study.sh KATA N [MUTANT...]     e.g. flake_study.sh counter 20 global-mutex
+#
+# Extra grade options can be passed through KATA_STUDY_OPTS (default: --no-tsan).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+kata="$1"
+runs="$2"
+shift 2
+opts=${KATA_STUDY_OPTS---no-tsan}
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+subjects=("reference" "$@")
+for subject in "${subjects[@]}"; do
+  for i in $(seq "$runs"); do
+    if [ "$subject" = reference ]; then source=(--solutions); else source=(--mutant "$subject"); fi
+    # shellcheck disable=SC2086
+    "$root/kata" grade "$kata" "${source[@]}" $opts --format "json:$out/$subject-$i.json" >/dev/null
+  done
+done
+
+# One line per subject: for each check, passes/runs, and the timing ratios seen.
+for subject in "${subjects[@]}"; do
+  jq -rs --arg s "$subject" '
+    [ .[] | .katas[0].checks[] ] as $all
+    | ($all | map(.name) | unique) as $names
+    | [ $names[] as $n | ($all | map(select(.name == $n))) as $c
+        | "\($n) \($c | map(select(.status == "pass")) | length)/\($c | length)" ] | join(", ")
+    | "\($s): " + .' "$out/$subject"-*.json
+  jq -rs --arg s "$subject" '
+    [ .[] | .katas[0].checks[] | select(.name == "timing") | .data.comparisons[]?.ratio ]
+    | if length > 0 then "  \($s) timing ratios: min \(min * 1000 | round / 1000), max \(max * 1000 | round / 1000)" else empty end' \
+    "$out/$subject"-*.json
+done
