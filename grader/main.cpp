@@ -96,6 +96,13 @@ void lock_build_dir(const fs::path& build_root) {
     // The descriptor stays open (and locked) until the process exits.
 }
 
+/// "terminal, json, junit, ...": every report format, for help and errors.
+std::string format_list() {
+    std::string out;
+    for (const auto& n : report_format_names()) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 bool use_color() {
     return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 }
@@ -142,8 +149,9 @@ int main(int argc, char** argv) {
         ->add_option("--mutant", mutant,
                      "Grade the reference with tests/mutants/<id>/NAME/ over it (one kata)")
         ->excludes(sol);
-    grade->add_option("--format", formats,
-                      "Report format NAME[:PATH] (terminal, json); repeatable");
+    grade->add_option(
+        "--format", formats,
+        "Report format NAME[:PATH] (" + format_list() + "); repeatable (docs/report-formats.md)");
     grade->add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     grade->add_flag("--no-timing", no_timing, "Skip the timing check");
     grade->add_flag("--verbose,-v", verbose, "Show every detail line");
@@ -241,17 +249,24 @@ int main(int argc, char** argv) {
         const GradeReport report = grader.grade(go, terminal_progress());
 
         if (formats.empty()) formats.emplace_back("terminal");
+        const ReporterContext context = process_context();
         for (const auto& f : formats) {
-            const FormatTarget target = parse_format(f);
+            FormatTarget target = parse_format(f);
             const auto reporter = make_reporter(
-                target.name, TerminalStyle{target.path.empty() && use_color(), verbose});
+                target.name, TerminalStyle{target.path.empty() && use_color(), verbose}, context);
             if (!reporter)
                 throw std::invalid_argument(
-                    fmt::format("unknown report format \"{}\" (terminal, json)", target.name));
+                    fmt::format("unknown report format \"{}\" ({})", target.name, format_list()));
+            std::ios::openmode mode = std::ios::out;
+            if (target.path.empty()) {
+                const DefaultDestination d = default_destination(target.name, context.env);
+                target.path = d.path;
+                if (d.append) mode |= std::ios::app;
+            }
             if (target.path.empty()) {
                 reporter->render(report, std::cout);
             } else {
-                std::ofstream out(target.path);
+                std::ofstream out(target.path, mode);
                 if (!out)
                     throw std::runtime_error(
                         fmt::format("cannot write the {} report to {}", target.name, target.path));

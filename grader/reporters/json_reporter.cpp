@@ -48,9 +48,7 @@ std::unique_ptr<Reporter> make_json_reporter() {
 }
 
 std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style) {
-    if (name == "terminal") return make_terminal_reporter(style);
-    if (name == "json") return make_json_reporter();
-    return nullptr;
+    return make_reporter(name, style, process_context());
 }
 
 }  // namespace interleave

@@ -1,0 +1,220 @@
+#pragma once
+// Fixed grade reports for the report-format tests: what the grader produces for a passing
+// submission, a partial score, a compile error, a hang, a data race and a noisy timing run.
+// Values are written out by hand (times included) so that every rendering is deterministic.
+#include "report.hpp"
+
+#include <string>
+#include <vector>
+
+namespace interleave::scenarios {
+
+/// An absolute checkout root that appears in one scenario; goldens show it as "<root>".
+inline const std::string kRoot = "/home/runner/work/course/course";
+
+inline CheckResult check(const std::string& name, CheckStatus status, double score, double max,
+                         const std::string& message, std::vector<std::string> details = {},
+                         nlohmann::json data = nlohmann::json::object(), double seconds = 1.0) {
+    return CheckResult{name,   status, score, max, message, std::move(details), std::move(data),
+                       seconds};
+}
+
+inline KataReport kata(const std::string& id, const std::string& folder, const std::string& title,
+                       std::vector<CheckResult> checks) {
+    KataReport k;
+    k.id = id;
+    k.folder = folder;
+    k.title = title;
+    k.checks = std::move(checks);
+    return k;
+}
+
+inline nlohmann::json comparison(const std::string& name, double ratio, double fraction,
+                                 double spread) {
+    return nlohmann::json{{"name", name},
+                          {"ratio", ratio},
+                          {"full_credit_ratio", 1.2},
+                          {"zero_credit_ratio", 3.0},
+                          {"fraction", fraction},
+                          {"spread", spread}};
+}
+
+inline KataReport counter_passing() {
+    return kata(
+        "counter", "01-counter", "Thread-safe counter",
+        {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 4.25),
+         check("tests", CheckStatus::pass, 60, 60, "10 of 10 tests pass", {},
+               {{"passed", 10}, {"total", 10}}, 2.5),
+         check("tsan", CheckStatus::pass, 20, 20, "no data race found", {}, {}, 6.75),
+         check("timing", CheckStatus::pass, 20, 20,
+               "sharded_vs_atomic: ratio 0.85 (full credit at <= 1.20, none at >= 3.00, median "
+               "of 5 runs) -> full credit",
+               {"sharded_vs_atomic: ratio 0.85 (full credit at <= 1.20, none at >= 3.00, median "
+                "of 5 runs) -> full credit"},
+               {{"comparisons", {comparison("sharded_vs_atomic", 0.85, 1.0, 0.04)}},
+                {"inconclusive", false}},
+               9.5)});
+}
+
+inline GradeReport report(const std::string& source, std::vector<KataReport> katas,
+                          double seconds) {
+    GradeReport r;
+    r.course = "Interleave";
+    r.source = source;
+    r.seconds = seconds;
+    r.katas = std::move(katas);
+    total_up(r);
+    return r;
+}
+
+inline GradeReport all_pass() {
+    return report("solutions", {counter_passing()}, 23.0);
+}
+
+inline GradeReport partial() {
+    const std::string failure =
+        "TokenBucket.RefillIsProportionalToElapsedTime: at "
+        "harness/02-rate-limiter/rate_limiter_test.cpp:57\n    Expected equality of these "
+        "values:\n      bucket.available()\n        Which is: 3\n      5\n    after 500 ms at "
+        "10 tokens/s the bucket must hold 5 tokens";
+    return report(
+        "exercises",
+        {counter_passing(),
+         kata("rate-limiter", "02-rate-limiter", "Token-bucket rate limiter",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 5.0),
+               check("tests", CheckStatus::fail, 48, 60,
+                     "8 of 10 tests pass. First failure: "
+                     "TokenBucket.RefillIsProportionalToElapsedTime: after 500 ms at 10 tokens/s "
+                     "the bucket must hold 5 tokens",
+                     {failure,
+                      "TokenBucket.NeverExceedsCapacity: at "
+                      "harness/02-rate-limiter/rate_limiter_test.cpp:74\n    capacity is 10, "
+                      "got 12"},
+                     {{"failed",
+                       {"TokenBucket.RefillIsProportionalToElapsedTime",
+                        "TokenBucket.NeverExceedsCapacity"}},
+                      {"passed", 8},
+                      {"total", 10}},
+                     1.5),
+               check("tsan", CheckStatus::skipped, 0, 20,
+                     "no data race found, but these points need every correctness test to pass "
+                     "first",
+                     {}, {}, 7.0),
+               check("timing", CheckStatus::skipped, 0, 20,
+                     "not measured: speed is graded once every correctness test passes", {}, {},
+                     0)})},
+        41.0);
+}
+
+inline GradeReport compile_error() {
+    return report(
+        "exercises",
+        {kata("counter", "01-counter", "Thread-safe counter",
+              {check("build", CheckStatus::fail, 0, 0,
+                     "compiling failed: 2 errors; first: 01-counter/counter.hpp:12:9: error: "
+                     "'mutex' in namespace 'std' does not name a type",
+                     {"01-counter/counter.hpp:12:9: error: 'mutex' in namespace 'std' does not "
+                      "name a type",
+                      "01-counter/counter.hpp:18:14: error: 'm_' was not declared in this scope"},
+                     {{"errors",
+                       {{{"file", "01-counter/counter.hpp"},
+                         {"line", 12},
+                         {"column", 9},
+                         {"message", "'mutex' in namespace 'std' does not name a type"}},
+                        {{"file", "01-counter/counter.hpp"},
+                         {"line", 18},
+                         {"column", 14},
+                         {"message", "'m_' was not declared in this scope"}}}}},
+                     3.5),
+               check("tests", CheckStatus::skipped, 0, 60, "not graded: the code does not compile",
+                     {}, {}, 0),
+               check("tsan", CheckStatus::skipped, 0, 20, "not graded: the code does not compile",
+                     {}, {}, 0),
+               check("timing", CheckStatus::skipped, 0, 20, "not graded: the code does not compile",
+                     {}, {}, 0)})},
+        4.0);
+}
+
+inline GradeReport timeout() {
+    return report(
+        "exercises",
+        {kata("producer-consumer", "04-producer-consumer", "Bounded producer-consumer queue",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 6.0),
+               check("tests", CheckStatus::fail, 22.5, 60,
+                     "timed out, likely deadlock: BoundedQueue.CloseWakesBlockedConsumers never "
+                     "finished (the binary was killed after 30 s); 3 of 8 tests pass",
+                     {"thread 2 waits (std::condition_variable::wait) in BoundedQueue<int>::pop() "
+                      "at 04-producer-consumer/bounded_queue.hpp:41: not_empty_.wait(lock);",
+                      "thread 3 waits (std::thread::join) in main at "
+                      "harness/04-producer-consumer/queue_test.cpp:88: consumer.join();"},
+                     {{"hung_test", "BoundedQueue.CloseWakesBlockedConsumers"},
+                      {"passed", 3},
+                      {"total", 8}},
+                     30.0),
+               check("tsan", CheckStatus::skipped, 0, 20,
+                     "no data race found, but these points need every correctness test to pass "
+                     "first",
+                     {}, {}, 31.0),
+               check("timing", CheckStatus::skipped, 0, 20,
+                     "not measured: speed is graded once every correctness test passes", {}, {},
+                     0)})},
+        70.0);
+}
+
+/// Graded from an absolute --source folder inside the checkout.
+inline GradeReport race() {
+    const std::string access =
+        "data race: Read of size 8 by thread T3 in Counter::value() const at "
+        "01-counter/counter.hpp:17: return total_;; Previous write of size 8 by thread T1 in "
+        "Counter::increment() at 01-counter/counter.hpp:10: ++total_;";
+    return report(
+        kRoot + "/submissions",
+        {kata("counter", "01-counter", "Thread-safe counter",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 4.0),
+               check("tests", CheckStatus::pass, 60, 60, "10 of 10 tests pass", {},
+                     {{"passed", 10}, {"total", 10}}, 2.0),
+               check("tsan", CheckStatus::fail, 0, 20,
+                     "ThreadSanitizer reported 3 problems (1 distinct); first: " + access, {access},
+                     {{"reports",
+                       {{{"kind", "data race"},
+                         {"summary", "data race counter.hpp:17 in Counter::value() const"},
+                         {"text", "WARNING: ThreadSanitizer: data race (pid=4242)"}}}}},
+                     5.0),
+               check("timing", CheckStatus::pass, 20, 20, "every comparison earns full credit", {},
+                     {{"comparisons", {comparison("sharded_vs_atomic", 1.1, 1.0, 0.05)}}}, 9.0)})},
+        21.0);
+}
+
+inline GradeReport inconclusive() {
+    GradeReport r = report(
+        "exercises",
+        {kata("url-pipeline", "05-url-pipeline", "URL pipeline",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 12.0),
+               check("tests", CheckStatus::pass, 60, 60, "9 of 9 tests pass", {},
+                     {{"passed", 9}, {"total", 9}}, 8.0),
+               check("tsan", CheckStatus::pass, 20, 20, "no data race found", {}, {}, 20.0),
+               check("timing", CheckStatus::error, 10, 20,
+                     "inconclusive: the machine was too noisy to judge the speed (spread above "
+                     "25%); regrade on a quieter machine",
+                     {"pipeline_vs_serial: ratio 2.10 (full credit at <= 1.20, none at >= 3.00, "
+                      "median of 5 runs) -> 50% credit [noisy: spread 41%]",
+                      "attempt 1 was too noisy to judge"},
+                     {{"comparisons", {comparison("pipeline_vs_serial", 2.1, 0.5, 0.41)}},
+                      {"inconclusive", true}},
+                     15.0)})},
+        60.0);
+    r.notes.push_back("ThreadSanitizer reruns used setarch -R (address randomisation off)");
+    return r;
+}
+
+struct Scenario {
+    std::string name;
+    GradeReport report;
+};
+
+inline std::vector<Scenario> all() {
+    return {{"all_pass", all_pass()}, {"partial", partial()}, {"compile_error", compile_error()},
+            {"timeout", timeout()},   {"race", race()},       {"inconclusive", inconclusive()}};
+}
+
+}  // namespace interleave::scenarios
