@@ -54,7 +54,7 @@ std::string render(const std::string& format, const GradeReport& report, Env env
 std::string normalise(std::string text) {
     for (std::size_t at = text.find(scenarios::kRoot); at != std::string::npos;
          at = text.find(scenarios::kRoot, at)) {
-        text.replace(at, scenarios::kRoot.size(), "<root>");
+        text.replace(at, scenarios::kRoot.size(), "@ROOT@");
     }
     return text;
 }

@@ -9,7 +9,7 @@
 
 namespace interleave::scenarios {
 
-/// An absolute checkout root that appears in one scenario; goldens show it as "<root>".
+/// An absolute checkout root that appears in one scenario; goldens show it as "@ROOT@".
 inline const std::string kRoot = "/home/runner/work/course/course";
 
 inline CheckResult check(const std::string& name, CheckStatus status, double score, double max,
