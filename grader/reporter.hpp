@@ -55,7 +55,7 @@ ReporterContext process_context();
 std::unique_ptr<Reporter> make_junit_reporter();
 std::unique_ptr<Reporter> make_markdown_reporter();
 std::unique_ptr<Reporter> make_github_reporter(ReporterContext context);
-std::unique_ptr<Reporter> make_classroom_reporter();
+std::unique_ptr<Reporter> make_classroom_reporter(ReporterContext context);
 std::unique_ptr<Reporter> make_classroom50_reporter(ReporterContext context);
 std::unique_ptr<Reporter> make_gradescope_reporter(ReporterContext context);
 std::unique_ptr<Reporter> make_prairielearn_reporter();

@@ -31,7 +31,7 @@ std::string classroom_status(CheckStatus s) {
     return "error";
 }
 
-nlohmann::json classroom_payload(const GradeReport& report) {
+nlohmann::json classroom_payload(const GradeReport& report, const std::string& workspace) {
     bool any_error = false;
     bool any_fail = false;
     nlohmann::json tests = nlohmann::json::array();
@@ -49,7 +49,7 @@ nlohmann::json classroom_payload(const GradeReport& report) {
                 {"score", c.score},
                 {"message", message},
                 {"test_code", fmt::format("./kata grade {}", k.id)},
-                {"filename", where ? repository_path(where->file, report.source) : ""},
+                {"filename", where ? repository_path(where->file, report.source, workspace) : ""},
                 {"line_no", where ? where->line : 0},
                 {"duration", std::llround(c.seconds * 1000)}});
         }
@@ -64,18 +64,24 @@ nlohmann::json classroom_payload(const GradeReport& report) {
 
 class ClassroomReporter final : public Reporter {
   public:
+    explicit ClassroomReporter(ReporterContext context) : context_(std::move(context)) {}
+
     void render(const GradeReport& report, std::ostream& out) const override {
-        const std::string json = classroom_payload(report).dump();
+        const auto workspace = context_.env ? context_.env("GITHUB_WORKSPACE") : std::nullopt;
+        const std::string json = classroom_payload(report, workspace.value_or("")).dump();
         out << "result="
             << YAML::EncodeBase64(reinterpret_cast<const unsigned char*>(json.data()), json.size())
             << "\n";
     }
+
+  private:
+    ReporterContext context_;
 };
 
 }  // namespace
 
-std::unique_ptr<Reporter> make_classroom_reporter() {
-    return std::make_unique<ClassroomReporter>();
+std::unique_ptr<Reporter> make_classroom_reporter(ReporterContext context) {
+    return std::make_unique<ClassroomReporter>(std::move(context));
 }
 
 }  // namespace interleave

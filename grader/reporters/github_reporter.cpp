@@ -83,17 +83,9 @@ class GithubReporter final : public Reporter {
     }
 
   private:
-    /// Relative to the repository; an absolute --source folder inside $GITHUB_WORKSPACE is
-    /// made relative to it, since annotations name files from the repository root.
     std::string path_of(const std::string& shown, const std::string& source) const {
-        std::string path = repository_path(shown, source);
         const auto workspace = context_.env ? context_.env("GITHUB_WORKSPACE") : std::nullopt;
-        if (workspace && !workspace->empty()) {
-            std::string prefix = *workspace;
-            if (prefix.back() != '/') prefix += '/';
-            if (path.rfind(prefix, 0) == 0) path.erase(0, prefix.size());
-        }
-        return path;
+        return repository_path(shown, source, workspace.value_or(""));
     }
 
     ReporterContext context_;

@@ -39,7 +39,7 @@ std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle s
     if (name == "junit") return make_junit_reporter();
     if (name == "markdown") return make_markdown_reporter();
     if (name == "github") return make_github_reporter(context);
-    if (name == "classroom") return make_classroom_reporter();
+    if (name == "classroom") return make_classroom_reporter(context);
     if (name == "classroom50") return make_classroom50_reporter(context);
     if (name == "gradescope") return make_gradescope_reporter(context);
     if (name == "prairielearn") return make_prairielearn_reporter();

@@ -54,11 +54,17 @@ std::optional<SourceLocation> find_location(const CheckResult& check) {
     return std::nullopt;
 }
 
-std::string repository_path(const std::string& shown, const std::string& source) {
+std::string repository_path(const std::string& shown, const std::string& source,
+                            const std::string& workspace) {
     if (!is_student_file(shown) || source.empty() || source.rfind("mutant ", 0) == 0) return shown;
     std::string folder = source;
     while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
     if (folder.rfind("./", 0) == 0) folder.erase(0, 2);
+    if (!workspace.empty()) {
+        std::string prefix = workspace;
+        if (prefix.back() != '/') prefix += '/';
+        if (folder.rfind(prefix, 0) == 0) folder.erase(0, prefix.size());
+    }
     return folder + "/" + shown;
 }
 

@@ -22,7 +22,9 @@ std::optional<SourceLocation> find_location(const CheckResult& check);
 
 /// The path of `shown` inside the repository, for a report of `source` ("exercises",
 /// "solutions", a --source folder): student files ("01-counter/x.hpp") live under the source
-/// folder, everything else ("harness/...") is already relative to the repository.
-std::string repository_path(const std::string& shown, const std::string& source);
+/// folder, everything else ("harness/...") is already relative to the repository. An absolute
+/// source folder inside `workspace` (the checkout, e.g. $GITHUB_WORKSPACE) is made relative to it.
+std::string repository_path(const std::string& shown, const std::string& source,
+                            const std::string& workspace = "");
 
 }  // namespace interleave

@@ -128,6 +128,9 @@ TEST(ReportFormats, ClassroomPointsAtTheStudentsLine) {
     const auto doc = decode_classroom(render("classroom", scenarios::compile_error()));
     EXPECT_EQ(doc["tests"][0]["filename"], "exercises/01-counter/counter.hpp");
     EXPECT_EQ(doc["tests"][0]["line_no"], 12);
+    const auto race = decode_classroom(render("classroom", scenarios::race()));
+    EXPECT_EQ(race["tests"][2]["filename"], "submissions/01-counter/counter.hpp");
+    EXPECT_EQ(race["tests"][2]["line_no"], 17);
 }
 
 TEST(ReportFormats, Classroom50MatchesTheResultV1Contract) {
@@ -275,8 +278,13 @@ TEST(ReportFormats, LocationsPreferTheStudentsFile) {
     ASSERT_TRUE(hang);
     EXPECT_EQ(hang->file, "04-producer-consumer/bounded_queue.hpp");
     EXPECT_FALSE(find_location(scenarios::all_pass().katas[0].checks[0]));
-    EXPECT_EQ(repository_path("01-counter/counter.hpp", "./work/"), "work/01-counter/counter.hpp");
+    EXPECT_EQ(repository_path("01-counter/counter.hpp", "./submissions/"),
+              "submissions/01-counter/counter.hpp");
     EXPECT_EQ(repository_path("harness/x_test.cpp", "exercises"), "harness/x_test.cpp");
+    EXPECT_EQ(repository_path("01-counter/counter.hpp", "/ci/repo/mine", "/ci/repo"),
+              "mine/01-counter/counter.hpp");
+    EXPECT_EQ(repository_path("01-counter/counter.hpp", "/elsewhere/mine", "/ci/repo"),
+              "/elsewhere/mine/01-counter/counter.hpp");
     EXPECT_EQ(repository_path("01-counter/counter.hpp", "mutant lost-update"),
               "01-counter/counter.hpp");
 }

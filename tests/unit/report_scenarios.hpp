@@ -10,7 +10,7 @@
 namespace interleave::scenarios {
 
 /// An absolute checkout root that appears in one scenario; goldens show it as "@ROOT@".
-inline const std::string kRoot = "/home/runner/work/course/course";
+inline const std::string kRoot = "/srv/ci/interleave";
 
 inline CheckResult check(const std::string& name, CheckStatus status, double score, double max,
                          const std::string& message, std::vector<std::string> details = {},
