@@ -55,12 +55,13 @@ void unzip(const fs::path& zip, const fs::path& into) {
     ASSERT_TRUE(p.ok()) << p.describe() << "\n" << p.err;
 }
 
-/// The submission folder with the counter file taken from `from` (solutions/ or exercises/).
-void submit(const fs::path& file_in_submission, const std::string& from) {
-    fs::remove_all(file_in_submission.parent_path());
-    fs::create_directories(file_in_submission.parent_path());
+/// Empties the submission folder, then puts the counter file taken from `from` (solutions/ or
+/// exercises/) at `relative` inside it.
+void submit(const fs::path& submission, const fs::path& relative, const std::string& from) {
+    fs::remove_all(submission);
+    fs::create_directories((submission / relative).parent_path());
     fs::copy_file(fs::path(INTERLEAVE_PROJECT) / from / "01-counter" / "counter.hpp",
-                  file_in_submission);
+                  submission / relative);
 }
 
 /// Runs a platform entry script the way the platform would, grading the counter kata only.
@@ -114,7 +115,7 @@ TEST(Package, GradescopeGradesTheReferenceAndTheStub) {
     const fs::path results = root / "results" / "results.json";
 
     // The reference, in the repository's own layout (exercises/NN-name/FILE).
-    submit(root / "submission" / "exercises" / "01-counter" / "counter.hpp", "solutions");
+    submit(root / "submission", "exercises/01-counter/counter.hpp", "solutions");
     auto p = run_entry(kCourse / "run_autograder", "AUTOGRADER_ROOT", root);
     EXPECT_TRUE(p.ok()) << p.describe() << "\n" << p.out << p.err;
     auto json = read_json(results);
@@ -128,8 +129,7 @@ TEST(Package, GradescopeGradesTheReferenceAndTheStub) {
     EXPECT_TRUE(json.contains("output"));
 
     // The stub, as a file at the submission's root.
-    fs::remove_all(root / "submission");
-    submit(root / "submission" / "counter.hpp", "exercises");
+    submit(root / "submission", "counter.hpp", "exercises");
     p = run_entry(kCourse / "run_autograder", "AUTOGRADER_ROOT", root);
     EXPECT_TRUE(p.ok()) << p.describe() << "\n" << p.out << p.err;
     json = read_json(results);
@@ -144,7 +144,7 @@ TEST(Package, GradescopeWritesAZeroScoreWhenTheGraderCannotRun) {
     if (!fs::is_regular_file(kCourse / "run_autograder")) {
         unzip(package("gradescope", "gradescope.zip"), fresh(kCourse));
     }
-    submit(root / "submission" / "01-counter" / "counter.hpp", "exercises");
+    submit(root / "submission", "01-counter/counter.hpp", "exercises");
     const auto p = run({"bash", (kCourse / "run_autograder").string()}, root,
                        {{"AUTOGRADER_ROOT", root.string()},
                         {"KATA_COMMAND", "/nonexistent/interleave \"quoted\""}});
@@ -174,7 +174,7 @@ TEST(Package, PrairieLearnFolderGradesTheReferenceAndTheStub) {
     const fs::path root = kWork / "prairielearn-grade";
     const fs::path results = root / "results" / "results.json";
 
-    submit(root / "student" / "counter.hpp", "solutions");
+    submit(root / "student", "counter.hpp", "solutions");
     auto p = run_entry(course / "run_grader", "PL_GRADE_ROOT", root);
     EXPECT_TRUE(p.ok()) << p.describe() << "\n" << p.out << p.err;
     auto json = read_json(results);
@@ -187,8 +187,7 @@ TEST(Package, PrairieLearnFolderGradesTheReferenceAndTheStub) {
     EXPECT_GT((*tests)["max_points"].get<double>(), 0);
     EXPECT_EQ((*tests)["points"], (*tests)["max_points"]) << json.dump(2);
 
-    submit(root / "student" / "01-counter" / "counter.hpp", "exercises");
-    fs::remove(root / "student" / "counter.hpp");
+    submit(root / "student", "01-counter/counter.hpp", "exercises");
     p = run_entry(course / "run_grader", "PL_GRADE_ROOT", root);
     EXPECT_TRUE(p.ok()) << p.describe() << "\n" << p.out << p.err;
     json = read_json(results);
