@@ -136,6 +136,8 @@ TEST(Package, GradescopeGradesTheReferenceAndTheStub) {
     EXPECT_EQ((*tests)["status"], "passed");
     EXPECT_GE(json["score"].get<double>(), (*tests)["score"].get<double>());
     EXPECT_TRUE(json.contains("output"));
+    EXPECT_TRUE(json.contains("execution_time"));
+    EXPECT_EQ((*tests)["visibility"], "visible");
 
     // The stub, as a file at the submission's root.
     submit(root / "submission", "counter.hpp", "exercises");
@@ -190,6 +192,7 @@ TEST(Package, PrairieLearnFolderGradesTheReferenceAndTheStub) {
     auto json = read_json(results);
     ASSERT_TRUE(json.is_object()) << read_file(results) << "\n" << p.out << p.err;
     EXPECT_EQ(json["gradable"], true);
+    EXPECT_TRUE(json["message"].is_string());
     EXPECT_GT(json["score"].get<double>(), 0);
     EXPECT_LE(json["score"].get<double>(), 1);
     const auto* tests = find_test(json, "01-counter tests");
