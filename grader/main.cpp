@@ -1,5 +1,6 @@
 // interleave: the grader's command line. main() reads as the pipeline it runs:
 // course -> plan -> grade (build, run, judge, score) -> reporters.
+#include "commands/package.hpp"
 #include "course.hpp"
 #include "grade.hpp"
 #include "process.hpp"
@@ -178,6 +179,16 @@ int main(int argc, char** argv) {
     // selftest
     auto* selftest = app.add_subcommand("selftest", "Run the project's own test suite (CTest)");
 
+    // package
+    auto* package =
+        app.add_subcommand("package", "Bundle the course for Gradescope or PrairieLearn");
+    std::string package_target;
+    std::string package_out;
+    package->add_option("target", package_target, "gradescope or prairielearn")
+        ->required()
+        ->check(CLI::IsMember(package_targets()));
+    package->add_option("out", package_out, "OUT.zip (or a folder, for PrairieLearn)")->required();
+
     CLI11_PARSE(app, argc, argv);
     install_interrupt_handler();
 
@@ -191,6 +202,10 @@ int main(int argc, char** argv) {
         }
 
         const Course course = load_course(project);
+        if (package->parsed()) {
+            PosixProcessRunner package_runner;
+            return run_package(course, package_target, package_out, package_runner, std::cout);
+        }
         Workspace ws{project,
                      build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
         lock_build_dir(ws.build_root);

@@ -1,0 +1,170 @@
+// The repository's GitHub Actions workflows are well formed: every job says where it runs and
+// every step either uses an action or runs a command, and the student-repository workflow keeps
+// the names and wiring that the Classroom autograding reporter depends on. Broken fixtures
+// (data/workflows/) prove each check can fail.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kData = INTERLEAVE_TEST_DATA;
+const fs::path kWorkflows =
+    kData.parent_path().parent_path().parent_path() / ".github" / "workflows";
+
+/// Structural problems of one workflow file; empty when it is well formed.
+std::vector<std::string> lint_workflow(const YAML::Node& w) {
+    std::vector<std::string> problems;
+    if (!w.IsMap()) return {"the file is not a mapping"};
+    if (!w["name"] || !w["name"].IsScalar()) problems.emplace_back("no `name`");
+    if (!w["on"]) problems.emplace_back("no `on` (the events that start it)");
+    const YAML::Node jobs = w["jobs"];
+    if (!jobs || !jobs.IsMap() || jobs.size() == 0) {
+        problems.emplace_back("no `jobs`");
+        return problems;
+    }
+    for (const auto& job : jobs) {
+        const std::string id = job.first.as<std::string>();
+        const YAML::Node j = job.second;
+        if (!j.IsMap()) {
+            problems.push_back("job " + id + " is not a mapping");
+            continue;
+        }
+        if (j["uses"]) continue;  // a reusable workflow call has neither runs-on nor steps
+        if (!j["runs-on"]) problems.push_back("job " + id + " has no `runs-on`");
+        const YAML::Node steps = j["steps"];
+        if (!steps || !steps.IsSequence() || steps.size() == 0) {
+            problems.push_back("job " + id + " has no `steps`");
+            continue;
+        }
+        for (std::size_t i = 0; i < steps.size(); ++i) {
+            const YAML::Node s = steps[i];
+            const bool uses = s.IsMap() && s["uses"];
+            const bool run = s.IsMap() && s["run"];
+            if (uses == run)
+                problems.push_back("job " + id + " step " + std::to_string(i + 1) +
+                                   " needs exactly one of `uses` and `run`");
+        }
+    }
+    return problems;
+}
+
+bool triggered_by(const YAML::Node& on, const std::string& event) {
+    if (on.IsScalar()) return on.as<std::string>() == event;
+    if (on.IsSequence()) {
+        for (const auto& e : on) {
+            if (e.as<std::string>() == event) return true;
+        }
+        return false;
+    }
+    return on.IsMap() && on[event];
+}
+
+std::string upper(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return s;
+}
+
+/// What the student-repository workflow must keep: the Classroom names, its three events, and a
+/// reporter step whose `runners` each name a step id and get <ID>_RESULTS from that step's
+/// `result` output (the convention of classroom-resources/autograding-grading-reporter).
+std::vector<std::string> lint_classroom(const YAML::Node& w) {
+    std::vector<std::string> problems = lint_workflow(w);
+    if (!problems.empty()) return problems;
+    if (w["name"].as<std::string>() != "Autograding Tests")
+        problems.emplace_back("name must be \"Autograding Tests\"");
+    for (const char* e : {"push", "workflow_dispatch", "repository_dispatch"}) {
+        if (!triggered_by(w["on"], e)) problems.push_back(std::string("not triggered by ") + e);
+    }
+    const YAML::Node job = w["jobs"]["run-autograding-tests"];
+    if (!job || w["jobs"].size() != 1) {
+        problems.emplace_back("needs exactly one job, run-autograding-tests");
+        return problems;
+    }
+    std::vector<std::string> ids;
+    bool reporter = false;
+    bool upload = false;
+    for (const auto& s : job["steps"]) {
+        if (s["id"]) ids.push_back(s["id"].as<std::string>());
+        const std::string uses = s["uses"] ? s["uses"].as<std::string>() : "";
+        if (uses.rfind("actions/upload-artifact@v4", 0) == 0) upload = true;
+        if (uses.rfind("classroom-resources/autograding-grading-reporter@v1", 0) != 0) continue;
+        reporter = true;
+        const std::string runners =
+            s["with"] && s["with"]["runners"] ? s["with"]["runners"].as<std::string>() : "";
+        if (runners.empty()) problems.emplace_back("the reporter step has no `runners`");
+        std::size_t start = 0;
+        while (start < runners.size()) {
+            std::size_t end = runners.find(',', start);
+            if (end == std::string::npos) end = runners.size();
+            std::string id = runners.substr(start, end - start);
+            id.erase(0, id.find_first_not_of(' '));
+            id.erase(id.find_last_not_of(' ') + 1);
+            start = end + 1;
+            if (std::find(ids.begin(), ids.end(), id) == ids.end())
+                problems.push_back("runner " + id + " is not the id of an earlier step");
+            const std::string var = upper(id) + "_RESULTS";
+            const std::string want = "${{ steps." + id + ".outputs.result }}";
+            if (!s["env"] || !s["env"][var] || s["env"][var].as<std::string>() != want)
+                problems.push_back("the reporter step needs env " + var + ": " + want);
+        }
+    }
+    if (!reporter) problems.emplace_back("no autograding-grading-reporter@v1 step");
+    if (!upload) problems.emplace_back("no actions/upload-artifact@v4 step");
+    return problems;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += s + "\n";
+    return out;
+}
+
+TEST(Workflows, EveryWorkflowIsWellFormed) {
+    std::size_t seen = 0;
+    for (const auto& e : fs::directory_iterator(kWorkflows)) {
+        if (e.path().extension() != ".yml") continue;
+        ++seen;
+        const auto problems = lint_workflow(YAML::LoadFile(e.path().string()));
+        EXPECT_TRUE(problems.empty()) << e.path() << ":\n" << joined(problems);
+    }
+    EXPECT_GE(seen, 2U);
+}
+
+TEST(Workflows, ClassroomWorkflowKeepsTheReporterWiring) {
+    const auto problems = lint_classroom(YAML::LoadFile((kWorkflows / "classroom.yml").string()));
+    EXPECT_TRUE(problems.empty()) << joined(problems);
+}
+
+TEST(Workflows, CiRunsTheSelftestOnBothSystemsAndCompilers) {
+    const YAML::Node ci = YAML::LoadFile((kWorkflows / "ci.yml").string());
+    const YAML::Node matrix = ci["jobs"]["selftest"]["strategy"]["matrix"];
+    ASSERT_TRUE(matrix);
+    EXPECT_EQ(matrix["system"].size(), 2U);
+    EXPECT_EQ(matrix["compiler"].size(), 2U);
+    bool runs_ci = false;
+    for (const auto& s : ci["jobs"]["selftest"]["steps"]) {
+        if (s["run"] && s["run"].as<std::string>().find(".ci/run") != std::string::npos)
+            runs_ci = true;
+    }
+    EXPECT_TRUE(runs_ci);
+}
+
+TEST(Workflows, BrokenWorkflowsAreCaught) {
+    const auto broken =
+        lint_workflow(YAML::LoadFile((kData / "workflows" / "broken.yml").string()));
+    EXPECT_EQ(broken.size(), 3U) << joined(broken);  // no on, no runs-on, a step with both
+    const auto classroom =
+        lint_classroom(YAML::LoadFile((kData / "workflows" / "classroom_broken.yml").string()));
+    EXPECT_EQ(classroom.size(), 3U) << joined(classroom);  // name, event, env variable
+}
+
+}  // namespace
