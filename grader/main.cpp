@@ -152,6 +152,9 @@ int main(int argc, char** argv) {
         ->add_option("--test-timeout", test_timeout,
                      "Per-test watchdog in seconds (default: from exercise.yaml)")
         ->check(CLI::PositiveNumber);
+    bool isolate = false;
+    grade->add_flag("--isolate", isolate,
+                    "Run the student's binaries under bubblewrap: no network, read-only files");
     grade->add_option("--fail-under", fail_under, "Exit 1 when the score is below PERCENT")
         ->check(CLI::Range(0.0, 100.0));
 
@@ -220,6 +223,7 @@ int main(int argc, char** argv) {
         go.timing = !no_timing;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
+        go.isolate = isolate;
         if (!mutant.empty()) {
             if (go.katas.size() != 1)
                 throw std::invalid_argument("--mutant needs exactly one kata");
