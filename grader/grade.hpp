@@ -23,6 +23,9 @@ struct GradeOptions {
     double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
     /// Run student binaries under bubblewrap when it is usable (no network, read-only /).
     bool isolate = false;
+    /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
+    /// kTsanMemoryFactor times more).
+    long long memory_limit_mib = 0;
 };
 
 /// Called as each stage starts ("counter", "build") so that a terminal can show progress.

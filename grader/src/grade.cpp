@@ -143,6 +143,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     run.scratch = ws_.scratch_dir(e, "tests");
     run.timeout_seconds = e.timeout_seconds;
     run.isolate = options.isolate;
+    if (options.memory_limit_mib > 0) run.memory_limit_mib = options.memory_limit_mib;
     run.test_timeout_seconds =
         options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
     const TestBinaryRun tests_run = run_test_binary(runner_, run);
@@ -168,7 +169,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
                 t.binary = builder.binary("tsan", e, tests_target);
                 t.scratch = ws_.scratch_dir(e, "tsan");
                 t.sanitizer = true;
-                t.memory_limit_mib = kMemoryLimitMiB * kTsanMemoryFactor;
+                t.memory_limit_mib = run.memory_limit_mib * kTsanMemoryFactor;
                 // TSan slows code 5-15x: the deadlines grow, the stress loops shrink.
                 t.timeout_seconds = e.timeout_seconds * 3;
                 t.test_timeout_seconds = run.test_timeout_seconds * 3;
