@@ -98,6 +98,6 @@ struct BenchmarkRun {
 };
 BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& binary,
                            const std::filesystem::path& scratch, const TimingSpec& spec,
-                           double timeout_seconds);
+                           double timeout_seconds, bool isolate = false);
 
 }  // namespace interleave

@@ -192,9 +192,9 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
             step("timing");
             CheckResult timing;
             for (int attempt = 0; attempt < 2; ++attempt) {
-                const BenchmarkRun bench =
-                    run_benchmark(runner_, builder.binary("release", e, bench_target),
-                                  ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds);
+                const BenchmarkRun bench = run_benchmark(
+                    runner_, builder.binary("release", e, bench_target),
+                    ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, options.isolate);
                 if (!bench.error.empty()) {
                     timing = CheckResult{};
                     timing.name = "timing";

@@ -157,7 +157,7 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
 }
 
 BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const fs::path& scratch,
-                           const TimingSpec& spec, double timeout_seconds) {
+                           const TimingSpec& spec, double timeout_seconds, bool isolate) {
     BenchmarkRun result;
     std::error_code ec;
     fs::remove_all(scratch, ec);
@@ -167,7 +167,7 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
     p.env = sandbox_environment(scratch);
     p.cwd = scratch;
     p.max_file_bytes = kFileSizeLimitMiB << 20;
-    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, false);
+    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, isolate);
     p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
     p.argv = {binary.string(),
               fmt::format("--benchmark_repetitions={}", spec.repetitions),
