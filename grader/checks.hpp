@@ -22,6 +22,20 @@ inline constexpr int kWatchdogExitCode = 87;
 /// Exit code TSan is told to use when it reported something.
 inline constexpr int kTsanExitCode = 66;
 
+/// The sandbox of every student binary: resident memory of its process group (ThreadSanitizer
+/// runs get kTsanMemoryFactor times more for the shadow memory), live processes, bytes per
+/// file written, open files.
+inline constexpr long long kMemoryLimitMiB = 2048;
+inline constexpr int kTsanMemoryFactor = 3;
+inline constexpr int kProcessLimit = 64;
+inline constexpr long long kFileSizeLimitMiB = 64;
+inline constexpr int kOpenFilesLimit = 256;
+
+/// What the report says about the sandbox in effect.
+inline constexpr const char* kIsolationRlimits = "isolation: rlimits + watchdogs";
+inline constexpr const char* kIsolationBubblewrap =
+    "isolation: bubblewrap: no network, read-only filesystem (plus rlimits + watchdogs)";
+
 /// Everything one run of a GoogleTest binary left behind, read from files the grader created.
 struct TestBinaryRun {
     ProcessOutcome process;
@@ -40,7 +54,15 @@ struct TestRunOptions {
     double timeout_seconds = 120;
     double test_timeout_seconds = 20;
     bool sanitizer = false;  ///< adds TSAN_OPTIONS with log_path in the scratch folder
+    /// Run under bubblewrap (the caller checked bubblewrap_usable()).
+    bool isolate = false;
+    long long memory_limit_mib = kMemoryLimitMiB;
 };
+
+/// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
+/// under isolation) is `scratch`.
+SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,
+                              bool isolate);
 
 /// Runs a test binary under its deadline. Never throws for a misbehaving binary.
 TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options);
@@ -76,6 +98,6 @@ struct BenchmarkRun {
 };
 BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& binary,
                            const std::filesystem::path& scratch, const TimingSpec& spec,
-                           double timeout_seconds);
+                           double timeout_seconds, bool isolate = false);
 
 }  // namespace interleave

@@ -21,6 +21,11 @@ struct GradeOptions {
     bool timing = true;
     int jobs = 0;                     ///< build parallelism; 0: the build tool's default
     double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
+    /// Run student binaries under bubblewrap when it is usable (no network, read-only /).
+    bool isolate = false;
+    /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
+    /// kTsanMemoryFactor times more).
+    long long memory_limit_mib = 0;
 };
 
 /// Called as each stage starts ("counter", "build") so that a terminal can show progress.

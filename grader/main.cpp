@@ -161,6 +161,14 @@ int main(int argc, char** argv) {
         ->add_option("--test-timeout", test_timeout,
                      "Per-test watchdog in seconds (default: from exercise.yaml)")
         ->check(CLI::PositiveNumber);
+    bool isolate = false;
+    grade->add_flag("--isolate", isolate,
+                    "Run the student's binaries under bubblewrap: no network, read-only files");
+    long long memory_limit = 0;
+    grade
+        ->add_option("--memory-limit", memory_limit,
+                     "Resident memory a test binary may use, in MiB (default 2048; x3 under TSan)")
+        ->check(CLI::PositiveNumber);
     grade->add_option("--fail-under", fail_under, "Exit 1 when the score is below PERCENT")
         ->check(CLI::Range(0.0, 100.0));
 
@@ -243,6 +251,8 @@ int main(int argc, char** argv) {
         go.timing = !no_timing;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
+        go.isolate = isolate;
+        go.memory_limit_mib = memory_limit;
         if (!mutant.empty()) {
             if (go.katas.size() != 1)
                 throw std::invalid_argument("--mutant needs exactly one kata");

@@ -11,6 +11,22 @@
 
 namespace interleave {
 
+/// Limits for an untrusted child (a student's test or benchmark binary). Zero: no limit.
+struct SandboxLimits {
+    /// Resident memory of the whole process group, polled by a watchdog (not RLIMIT_AS: the
+    /// ThreadSanitizer runtime reserves terabytes of address space it never touches).
+    long long max_rss_bytes = 0;
+    /// Live processes in the group, polled by a watchdog; when not root also RLIMIT_NPROC at the
+    /// user's current task count plus a margin (the kernel does not enforce it for root).
+    int max_processes = 0;
+    /// RLIMIT_NOFILE.
+    int max_open_files = 0;
+    /// Run the command under bubblewrap (`bwrap`, which must be usable: see bubblewrap_usable):
+    /// no network, the whole filesystem read-only except `writable` and a private /tmp.
+    bool isolate = false;
+    std::vector<std::filesystem::path> writable;
+};
+
 struct ProcessSpec {
     std::vector<std::string> argv;
     /// The complete environment of the child (nothing is inherited implicitly).
@@ -24,6 +40,8 @@ struct ProcessSpec {
     int cpu_seconds = 0;
     /// RLIMIT_FSIZE bytes for the child (0: none).
     long long max_file_bytes = 0;
+    /// Watchdogs, limits and isolation for untrusted code (default: none).
+    SandboxLimits sandbox;
 };
 
 enum class Termination {
@@ -43,6 +61,9 @@ struct ProcessOutcome {
     std::chrono::milliseconds elapsed{0};
     /// Set for failed_to_start.
     std::string start_error;
+    /// Set when a limit of the sandbox (or of file size / CPU time) ended the child:
+    /// "killed: exceeded the memory limit of 2048 MiB" and the like.
+    std::string limit_exceeded;
 
     bool ok() const { return termination == Termination::exited && exit_code == 0; }
     /// "exited with code 1", "killed by SIGSEGV (segmentation fault)", "timed out after 20 s".
@@ -75,5 +96,19 @@ class PosixProcessRunner final : public ProcessRunner {
 /// The environment variables a child may see from the grader's own environment: PATH, HOME,
 /// LANG, TMPDIR and the like; everything else is dropped.
 std::map<std::string, std::string> base_environment();
+
+/// The environment of an untrusted child: PATH and LANG from the grader's environment, HOME
+/// and TMPDIR set to its scratch folder, nothing else (the caller adds what it sets itself).
+std::map<std::string, std::string> sandbox_environment(const std::filesystem::path& scratch);
+
+/// Whether `bwrap` is installed and can create its namespaces here (probed once, cached).
+bool bubblewrap_usable();
+
+/// The processes in process group `pgid` and their resident memory, read from /proc.
+struct GroupUsage {
+    int processes = 0;
+    long long rss_bytes = 0;
+};
+GroupUsage process_group_usage(int pgid);
 
 }  // namespace interleave

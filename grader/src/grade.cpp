@@ -57,8 +57,16 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
         stage_student_files(
             ws_, e, graded ? options.layers : SourceLayers{{course_.root / "exercises", true}});
     }
+    GradeOptions effective = options;
+    if (options.isolate && !bubblewrap_usable()) {
+        effective.isolate = false;
+        report.notes.emplace_back(
+            "--isolate was asked for, but bubblewrap (bwrap) is not installed or cannot create "
+            "namespaces here; install the bubblewrap package");
+    }
+    report.notes.emplace_back(effective.isolate ? kIsolationBubblewrap : kIsolationRlimits);
     for (const Exercise* e : options.katas)
-        report.katas.push_back(grade_kata(*e, options, progress));
+        report.katas.push_back(grade_kata(*e, effective, progress));
     for (const auto& k : report.katas) {
         for (const auto& c : k.checks) {
             for (const auto& d : c.details) {
@@ -134,6 +142,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     run.binary = builder.binary("release", e, tests_target);
     run.scratch = ws_.scratch_dir(e, "tests");
     run.timeout_seconds = e.timeout_seconds;
+    run.isolate = options.isolate;
+    if (options.memory_limit_mib > 0) run.memory_limit_mib = options.memory_limit_mib;
     run.test_timeout_seconds =
         options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
     const TestBinaryRun tests_run = run_test_binary(runner_, run);
@@ -159,6 +169,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
                 t.binary = builder.binary("tsan", e, tests_target);
                 t.scratch = ws_.scratch_dir(e, "tsan");
                 t.sanitizer = true;
+                t.memory_limit_mib = run.memory_limit_mib * kTsanMemoryFactor;
                 // TSan slows code 5-15x: the deadlines grow, the stress loops shrink.
                 t.timeout_seconds = e.timeout_seconds * 3;
                 t.test_timeout_seconds = run.test_timeout_seconds * 3;
@@ -181,9 +192,9 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
             step("timing");
             CheckResult timing;
             for (int attempt = 0; attempt < 2; ++attempt) {
-                const BenchmarkRun bench =
-                    run_benchmark(runner_, builder.binary("release", e, bench_target),
-                                  ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds);
+                const BenchmarkRun bench = run_benchmark(
+                    runner_, builder.binary("release", e, bench_target),
+                    ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, options.isolate);
                 if (!bench.error.empty()) {
                     timing = CheckResult{};
                     timing.name = "timing";

@@ -124,7 +124,10 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
     const bool normal_exit =
         p.termination == Termination::exited && (p.exit_code == 0 || p.exit_code == 1);
 
-    if (run.results && normal_exit && !run.premature_exit) {
+    // A test that started and never ended means the binary stopped mid-run: whatever results
+    // file exists then was not written by GoogleTest at the end of the run.
+    const bool stopped_mid_test = run.progress.running().has_value();
+    if (run.results && normal_exit && !run.premature_exit && !stopped_mid_test) {
         total = std::max(total, static_cast<int>(run.results->tests.size()));
         passed = run.results->passed();
         for (const auto& t : run.results->tests) {
@@ -170,12 +173,20 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
                 c.message += fmt::format(" (the binary was killed after {:.0f} s)", limit);
             for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
             c.data["hung_test"] = running.value_or("");
+        } else if (!p.limit_exceeded.empty()) {
+            c.message = fmt::format("{}{}", p.limit_exceeded,
+                                    running ? fmt::format(" (during {})", *running) : "");
         } else if (p.termination == Termination::signaled) {
             c.message = fmt::format("crashed{}: {}", during, p.describe());
         } else if (run.premature_exit) {
             c.message = fmt::format(
                 "the test binary stopped{}: exit() or quick_exit() was called before the tests "
                 "finished",
+                during);
+        } else if (run.results && stopped_mid_test) {
+            c.message = fmt::format(
+                "the test binary stopped{} before its tests finished; the results file it left "
+                "was not written by the test framework and is ignored",
                 during);
         } else if (p.termination == Termination::exited && p.exit_code != 0 && p.exit_code != 1) {
             c.message = fmt::format(

@@ -1,9 +1,12 @@
 #include "process.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +14,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -92,9 +96,110 @@ std::string signal_name(int sig) {
     }
 }
 
+/// Calls fn(pid, fields after the command name) for every process in /proc; the fields start
+/// with the state (field 3 of proc(5)'s stat).
+template <typename Fn>
+void for_each_process(Fn fn) {
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return;
+    std::array<char, 1024> buf{};
+    while (const dirent* e = readdir(proc)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        const std::string path = std::string("/proc/") + e->d_name + "/stat";
+        std::FILE* f = std::fopen(path.c_str(), "re");
+        if (f == nullptr) continue;  // it ended meanwhile
+        const std::size_t n = std::fread(buf.data(), 1, buf.size() - 1, f);
+        std::fclose(f);
+        buf[n] = '\0';
+        const char* close_paren = std::strrchr(buf.data(), ')');
+        if (close_paren == nullptr) continue;
+        fn(std::atoi(e->d_name), close_paren + 2);
+    }
+    closedir(proc);
+}
+
+/// Threads (tasks) that belong to `uid`: what RLIMIT_NPROC counts.
+long count_user_tasks(uid_t uid) {
+    long tasks = 0;
+    for_each_process([&](int pid, const char* fields) {
+        struct stat st {};
+        if (stat(fmt::format("/proc/{}", pid).c_str(), &st) != 0 || st.st_uid != uid) return;
+        // Field 20 is num_threads: the 18th after the state.
+        long threads = 1;
+        std::sscanf(fields,
+                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
+                    &threads);
+        tasks += threads;
+    });
+    return tasks;
+}
+
+std::vector<std::string> bubblewrap_prefix(const ProcessSpec& spec) {
+    std::vector<std::string> argv{"bwrap", "--ro-bind", "/",     "/",       "--dev",
+                                  "/dev",  "--proc",    "/proc", "--tmpfs", "/tmp"};
+    for (const auto& dir : spec.sandbox.writable) {
+        for (const char* a : {"--bind", dir.c_str(), dir.c_str()}) argv.emplace_back(a);
+    }
+    for (const char* a : {"--unshare-net", "--unshare-pid", "--die-with-parent"})
+        argv.emplace_back(a);
+    if (!spec.cwd.empty()) {
+        argv.emplace_back("--chdir");
+        argv.push_back(spec.cwd.string());
+    }
+    argv.emplace_back("--");
+    return argv;
+}
+
 }  // namespace
 
+GroupUsage process_group_usage(int pgid) {
+    GroupUsage usage;
+    static const long page = sysconf(_SC_PAGESIZE);
+    for_each_process([&](int, const char* fields) {
+        char state = 0;
+        int ppid = 0;
+        int pgrp = 0;
+        long long rss = 0;
+        // state ppid pgrp ... rss is field 24: the 22nd from the state.
+        if (std::sscanf(fields,
+                        "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
+                        "%*u %*u %lld",
+                        &state, &ppid, &pgrp, &rss) != 4)
+            return;
+        if (pgrp != pgid || state == 'Z') return;
+        ++usage.processes;
+        usage.rss_bytes += rss * page;
+    });
+    return usage;
+}
+
+std::map<std::string, std::string> sandbox_environment(const std::filesystem::path& scratch) {
+    std::map<std::string, std::string> env;
+    const auto base = base_environment();
+    for (const char* key : {"PATH", "LANG"}) {
+        if (base.count(key) != 0) env[key] = base.at(key);
+    }
+    env["HOME"] = scratch.string();
+    env["TMPDIR"] = scratch.string();
+    return env;
+}
+
+bool bubblewrap_usable() {
+    static const bool usable = [] {
+        ProcessSpec probe;
+        probe.argv = {"bwrap",         "--ro-bind",     "/",      "/",
+                      "--dev",         "/dev",          "--proc", "/proc",
+                      "--unshare-net", "--unshare-pid", "true"};
+        probe.env = base_environment();
+        probe.deadline = std::chrono::seconds(10);
+        PosixProcessRunner runner;
+        return runner.run(probe).ok();
+    }();
+    return usable;
+}
+
 std::string ProcessOutcome::describe() const {
+    if (!limit_exceeded.empty()) return limit_exceeded;
     switch (termination) {
         case Termination::exited:
             return fmt::format("exited with code {}", exit_code);
@@ -154,6 +259,17 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     for (auto& s : env_strings) envp.push_back(s.data());
     envp.push_back(nullptr);
     std::vector<std::string> args = spec.argv;
+    if (spec.sandbox.isolate) {
+        args = bubblewrap_prefix(spec);
+        args.insert(args.end(), spec.argv.begin(), spec.argv.end());
+    }
+    const SandboxLimits& limits = spec.sandbox;
+    const bool watched = limits.max_processes > 0 || limits.max_rss_bytes > 0;
+    // RLIMIT_NPROC counts every task of the user, so the cap is relative to what runs now.
+    const rlim_t nproc_cap =
+        limits.max_processes > 0 && geteuid() != 0
+            ? static_cast<rlim_t>(count_user_tasks(geteuid()) + 4 * limits.max_processes + 256)
+            : 0;
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -184,6 +300,17 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
                                static_cast<rlim_t>(spec.max_file_bytes)};
             setrlimit(RLIMIT_FSIZE, &fsize);
         }
+        if (limits.max_open_files > 0) {
+            const rlimit files{static_cast<rlim_t>(limits.max_open_files),
+                               static_cast<rlim_t>(limits.max_open_files)};
+            setrlimit(RLIMIT_NOFILE, &files);
+        }
+        if (nproc_cap > 0) {
+            const rlimit procs{nproc_cap, nproc_cap};
+            setrlimit(RLIMIT_NPROC, &procs);
+        }
+        // An untrusted child never outlives a grader that died without cleaning up.
+        if (watched) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
             const int e = errno;
             (void)!write(exec_pipe[1], &e, sizeof e);
@@ -219,6 +346,7 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     int status = 0;
     std::array<char, 65536> buf{};
     const auto deadline = start + spec.deadline;
+    auto next_scan = start;
     auto drain_ready = [&](int timeout_ms) {
         const int ready = poll(fds.data(), fds.size(), timeout_ms);
         if (ready <= 0) return;
@@ -248,6 +376,24 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
                 std::chrono::milliseconds(std::min<long long>(left.count(), 5)));
         }
         reaped = waitpid(pid, &status, WNOHANG) == pid;
+        if (!reaped && watched && std::chrono::steady_clock::now() >= next_scan) {
+            next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
+            const GroupUsage usage = process_group_usage(pid);
+            if (limits.max_processes > 0 && usage.processes > limits.max_processes) {
+                outcome.limit_exceeded = fmt::format(
+                    "killed: too many processes (fork bomb?): {} running at once, the limit is {}",
+                    usage.processes, limits.max_processes);
+            } else if (limits.max_rss_bytes > 0 && usage.rss_bytes > limits.max_rss_bytes) {
+                outcome.limit_exceeded =
+                    fmt::format("killed: exceeded the memory limit of {} MiB (resident memory)",
+                                limits.max_rss_bytes >> 20);
+            }
+            if (!outcome.limit_exceeded.empty()) {
+                kill(-pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                reaped = true;
+            }
+        }
     }
     if (timed_out) {
         kill(-pid, SIGTERM);
@@ -285,6 +431,19 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     } else if (WIFSIGNALED(status)) {
         outcome.termination = Termination::signaled;
         outcome.signal = WTERMSIG(status);
+        if (outcome.limit_exceeded.empty() && outcome.signal == SIGXFSZ &&
+            spec.max_file_bytes > 0) {
+            outcome.limit_exceeded = fmt::format("killed: file size limit (a file reached {} MiB)",
+                                                 spec.max_file_bytes >> 20);
+        } else if (outcome.limit_exceeded.empty() && outcome.signal == SIGXCPU &&
+                   spec.cpu_seconds > 0) {
+            outcome.limit_exceeded =
+                fmt::format("killed: CPU time limit of {} s", spec.cpu_seconds);
+        }
+    } else if (spec.sandbox.isolate && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 160) {
+        // bubblewrap reports a child killed by signal N as exit code 128 + N.
+        outcome.termination = Termination::signaled;
+        outcome.signal = WEXITSTATUS(status) - 128;
     } else {
         outcome.termination = Termination::exited;
         outcome.exit_code = WEXITSTATUS(status);

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -16,6 +18,13 @@ namespace {
 std::string random_token() {
     std::random_device rd;
     return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+/// RLIMIT_CPU never cuts a run the wall-clock deadline would let finish (every core busy for
+/// the whole deadline); it stops a binary the grader could no longer kill.
+int cpu_backstop(double timeout_seconds) {
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    return static_cast<int>(timeout_seconds * cores) + 10;
 }
 
 std::string machine_arch() {
@@ -59,7 +68,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     if (setarch) prefix = {"setarch", machine_arch(), "-R"};
 
     ProcessSpec spec;
-    spec.env = base_environment();
+    spec.env = sandbox_environment(o.scratch);
     for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
     spec.env["KATA_PROGRESS_FILE"] = progress.string();
     spec.env["KATA_TEST_TIMEOUT_MS"] =
@@ -68,7 +77,8 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
     if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");
     spec.cwd = o.scratch;
-    spec.max_file_bytes = 1LL << 30;
+    spec.max_file_bytes = kFileSizeLimitMiB << 20;
+    spec.sandbox = student_sandbox(o.scratch, o.memory_limit_mib, o.isolate);
 
     spec.argv = prefix;
     spec.argv.push_back(o.binary.string());
@@ -91,6 +101,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.argv.push_back(o.binary.string());
     spec.argv.push_back("--gtest_output=json:" + results_json.string());
     spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
+    spec.cpu_seconds = cpu_backstop(o.timeout_seconds);
     run.process = runner.run(spec);
     if (fs::exists(results_json)) {
         try {
@@ -114,6 +125,16 @@ bool tsan_mapping_failure(const TestBinaryRun& run) {
 
 }  // namespace
 
+SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mib, bool isolate) {
+    SandboxLimits limits;
+    limits.max_rss_bytes = memory_limit_mib << 20;
+    limits.max_processes = kProcessLimit;
+    limits.max_open_files = kOpenFilesLimit;
+    limits.isolate = isolate;
+    limits.writable = {scratch};
+    return limits;
+}
+
 std::string tsan_options(const fs::path& log_prefix) {
     return fmt::format(
         "halt_on_error=0 exitcode={} atexit_sleep_ms=50 second_deadlock_stack=1 history_size=4 "
@@ -136,15 +157,17 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
 }
 
 BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const fs::path& scratch,
-                           const TimingSpec& spec, double timeout_seconds) {
+                           const TimingSpec& spec, double timeout_seconds, bool isolate) {
     BenchmarkRun result;
     std::error_code ec;
     fs::remove_all(scratch, ec);
     fs::create_directories(scratch);
     const fs::path out = scratch / ("benchmark-" + random_token() + ".json");
     ProcessSpec p;
-    p.env = base_environment();
+    p.env = sandbox_environment(scratch);
     p.cwd = scratch;
+    p.max_file_bytes = kFileSizeLimitMiB << 20;
+    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, isolate);
     p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
     p.argv = {binary.string(),
               fmt::format("--benchmark_repetitions={}", spec.repetitions),

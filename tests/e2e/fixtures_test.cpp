@@ -7,7 +7,20 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace interleave;
@@ -35,9 +48,62 @@ std::map<std::string, std::string> snapshot(const fs::path& dir) {
     return files;
 }
 
+/// Hashes of every file of the project outside its build folders and .git: what a graded
+/// submission must never change.
+std::map<std::string, std::size_t> project_hashes() {
+    std::map<std::string, std::size_t> files;
+    const fs::path root(INTERLEAVE_PROJECT);
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
+         ++it) {
+        const std::string name = it->path().filename().string();
+        if (it->is_directory() && (name == ".git" || name.rfind("build", 0) == 0)) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file())
+            files[it->path().string()] = std::hash<std::string>{}(read_file(it->path()));
+    }
+    return files;
+}
+
+/// Processes whose command line mentions the e2e build folder (test binaries, their children,
+/// compilers): once a grading run has ended, none may be left.
+std::vector<std::string> processes_from_the_e2e_build() {
+    std::vector<std::string> found;
+    const std::string marker = fs::path(INTERLEAVE_E2E_BUILD).string() + "/";
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        const std::string pid = e.path().filename().string();
+        if (pid.empty() || !std::isdigit(static_cast<unsigned char>(pid[0]))) continue;
+        if (pid == std::to_string(getpid())) continue;
+        std::ifstream in(e.path() / "cmdline");
+        std::string cmd((std::istreambuf_iterator<char>(in)), {});
+        for (auto& ch : cmd) ch = ch == '\0' ? ' ' : ch;
+        if (cmd.find(marker) != std::string::npos) found.push_back(pid + ": " + cmd);
+    }
+    return found;
+}
+
+/// Waits up to `limit` for the stray processes to go (a SIGKILLed group takes a moment).
+std::vector<std::string> strays_after(std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    auto strays = processes_from_the_e2e_build();
+    while (!strays.empty() && std::chrono::steady_clock::now() < end) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        strays = processes_from_the_e2e_build();
+    }
+    return strays;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
 Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {}) {
     const fs::path source = fs::path(INTERLEAVE_PROJECT) / "tests" / "fixtures" / name;
     const auto before = snapshot(source);
+    const auto project_before = project_hashes();
     const fs::path json = fs::path(INTERLEAVE_E2E_BUILD) / ("report-" + name + ".json");
     fs::remove(json);
     ProcessSpec spec;
@@ -56,6 +122,11 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
                  "3",
                  "--format",
                  "json:" + json.string()};
+    if (std::find(extra.begin(), extra.end(), "--test-timeout") != extra.end()) {
+        // The case sets its own per-test watchdog instead of the default.
+        const auto at = std::find(spec.argv.begin(), spec.argv.end(), "--test-timeout");
+        spec.argv.erase(at, at + 2);
+    }
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.env = base_environment();
     spec.deadline = std::chrono::minutes(5);
@@ -69,6 +140,20 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     g.report = nlohmann::json::parse(text.empty() ? "{}" : text, nullptr, false);
     EXPECT_TRUE(g.report.contains("katas")) << "no report written\n" << g.process.err;
     EXPECT_EQ(snapshot(source), before) << "grading must not change the submission";
+    EXPECT_EQ(project_hashes(), project_before)
+        << "grading must not change any file outside the build folder";
+    const auto strays = strays_after(std::chrono::seconds(3));
+    EXPECT_TRUE(strays.empty()) << "processes left behind:\n" << join(strays);
+    EXPECT_LT(g.process.elapsed, std::chrono::seconds(150)) << "grading took too long";
+    std::string verdict;
+    for (const auto& c : g.report.value("katas", nlohmann::json::array()).empty()
+                             ? nlohmann::json::array()
+                             : g.report["katas"][0]["checks"]) {
+        if (c["status"] != "skipped")
+            verdict += c.value("name", "") + ": " + c.value("message", "") + " | ";
+    }
+    std::printf("[ fixture  ] %s: %.1f s: %s\n", name.c_str(),
+                static_cast<double>(g.process.elapsed.count()) / 1000.0, verdict.c_str());
     return g;
 }
 
@@ -140,6 +225,171 @@ TEST(Fixtures, ExceptionInAWorkerThreadIsACrash) {
     const Graded g = grade_fixture("thread-exception");
     const auto& tests = g.check("tests");
     EXPECT_NE(message(tests).find("killed by SIGABRT"), std::string::npos) << message(tests);
+}
+
+TEST(Fixtures, InfiniteLoopIsAHang) {
+    const Graded g = grade_fixture("infinite-loop", {"--test-timeout", "1"});
+    EXPECT_NE(message(g.check("tests"))
+                  .find("timed out, likely deadlock: CounterBasics.StartsAtZeroAndCounts never"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, LivelockIsAHang) {
+    const Graded g = grade_fixture("livelock", {"--test-timeout", "1"});
+    EXPECT_NE(message(g.check("tests"))
+                  .find("timed out, likely deadlock: CounterBasics.StartsAtZeroAndCounts never"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, AbortIsACrash) {
+    const Graded g = grade_fixture("abort");
+    EXPECT_NE(message(g.check("tests"))
+                  .find("crashed during CounterBasics.StartsAtZeroAndCounts: "
+                        "killed by SIGABRT"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, QuickExitInsideATest) {
+    const Graded g = grade_fixture("quick-exit");
+    EXPECT_NE(message(g.check("tests")).find("exit() or quick_exit() was called"),
+              std::string::npos)
+        << message(g.check("tests"));
+    EXPECT_EQ(g.check("tests")["status"], "fail");
+}
+
+TEST(Fixtures, ForkBombIsKilledByTheProcessWatchdog) {
+    const Graded g = grade_fixture("fork-bomb");
+    EXPECT_NE(message(g.check("tests")).find("killed: too many processes (fork bomb?)"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, MemoryBombIsKilledByTheMemoryWatchdog) {
+    // Page faults are slow on some machines (100 MiB/s here): a low limit keeps the case short,
+    // and a generous per-test watchdog leaves the memory watchdog, not the hang detector, to
+    // stop it.
+    const Graded g =
+        grade_fixture("memory-bomb", {"--memory-limit", "256", "--test-timeout", "20"});
+    EXPECT_NE(message(g.check("tests")).find("killed: exceeded the memory limit of 256 MiB"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, DetachedThreadAtExitIsANormalPass) {
+    const Graded g = grade_fixture("detached-thread-at-exit");
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+}
+
+TEST(Fixtures, DestructorThatNeverReturnsIsAHang) {
+    const Graded g = grade_fixture("destructor-never-returns", {"--test-timeout", "1"});
+    EXPECT_NE(message(g.check("tests")).find("timed out, likely deadlock"), std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, SleepPastTheDeadlineIsAHang) {
+    const Graded g = grade_fixture("sleep-past-deadline", {"--test-timeout", "1"});
+    EXPECT_NE(message(g.check("tests"))
+                  .find("timed out, likely deadlock: CounterBasics.StartsAtZeroAndCounts never"),
+              std::string::npos)
+        << message(g.check("tests"));
+}
+
+TEST(Fixtures, WritesOutsideTheScratchFolderAreRefusedUnderIsolation) {
+    const fs::path home = [] {
+        const passwd* pw = getpwuid(getuid());
+        return fs::path(pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "/nonexistent");
+    }();
+    const fs::path escaped_home = home / ".ESCAPED-write-outside-scratch";
+    const fs::path escaped_root = fs::path(INTERLEAVE_PROJECT) / "ESCAPED-write-outside-scratch";
+    ASSERT_FALSE(fs::exists(escaped_home)) << "left over from an earlier run: " << escaped_home;
+    const Graded g = grade_fixture("write-outside-scratch", {"--isolate"});
+    const std::string notes = g.report["notes"].dump();
+    if (notes.find("bubblewrap: no network") == std::string::npos) {
+        fs::remove(escaped_home);
+        fs::remove(escaped_root);
+        fs::remove(fs::path(INTERLEAVE_PROJECT) / "harness" / "ESCAPED-write-outside-scratch");
+        GTEST_SKIP() << "bubblewrap is not usable here: " << notes;
+    }
+    EXPECT_FALSE(fs::exists(escaped_home));
+    EXPECT_FALSE(fs::exists(escaped_root));
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+}
+
+TEST(Fixtures, ReadingTheHarnessChangesNothing) {
+    const Graded g = grade_fixture("read-expected-values");
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+}
+
+TEST(Fixtures, ASubmittedHarnessIsIgnored) {
+    const Graded g = grade_fixture("harness-edit");
+    EXPECT_EQ(g.check("build")["status"], "pass") << message(g.check("build"));
+    EXPECT_EQ(g.check("tests")["status"], "fail");
+    EXPECT_GT(g.check("tests")["data"]["total"], 1) << "the kata's own tests ran";
+}
+
+TEST(Fixtures, EmptyFileDoesNotCompile) {
+    const Graded g = grade_fixture("empty-file");
+    EXPECT_EQ(g.check("build")["status"], "fail");
+    EXPECT_EQ(g.report["score"], 0);
+    EXPECT_NE(g.report["notes"].dump().find("isolation: rlimits + watchdogs"), std::string::npos)
+        << "the report names the isolation in effect: " << g.report["notes"].dump();
+}
+
+TEST(Fixtures, AFakeJsonReportIsIgnored) {
+    const Graded g = grade_fixture("fake-json-report");
+    EXPECT_EQ(g.check("tests")["status"], "fail");
+    EXPECT_EQ(g.check("tests")["score"], 0);
+    EXPECT_NE(message(g.check("tests")).find("is ignored"), std::string::npos)
+        << message(g.check("tests"));
+}
+
+/// Ctrl-C while a test hangs: the grader stops every child and leaves no process behind.
+TEST(Interrupt, SigintDuringAHangLeavesNoProcessBehind) {
+    const fs::path source = fs::path(INTERLEAVE_PROJECT) / "tests" / "fixtures" / "deadlock";
+    const pid_t grader = fork();
+    ASSERT_GE(grader, 0);
+    if (grader == 0) {
+        const int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDOUT_FILENO);
+        dup2(devnull, STDERR_FILENO);
+        execl(INTERLEAVE_BIN, INTERLEAVE_BIN, "--root", INTERLEAVE_PROJECT, "--build-dir",
+              INTERLEAVE_E2E_BUILD, "grade", "counter", "--source", source.c_str(), "--no-tsan",
+              "--no-timing", "--test-timeout", "60", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    // Wait for the hanging test binary to run.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+    bool running = false;
+    while (!running && std::chrono::steady_clock::now() < give_up) {
+        for (const auto& p : processes_from_the_e2e_build()) {
+            if (p.find("counter_tests --gtest_output") != std::string::npos &&
+                p.find("--gtest_list_tests") == std::string::npos)
+                running = true;
+        }
+        if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(running) << "the test binary never started";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    kill(grader, SIGINT);
+    int status = 0;
+    const auto stop_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    pid_t done = 0;
+    while ((done = waitpid(grader, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < stop_by) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (done == 0) {
+        kill(grader, SIGKILL);
+        waitpid(grader, &status, 0);
+        ADD_FAILURE() << "the grader did not stop within 10 s of SIGINT";
+    }
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT) << status;
+    const auto strays = strays_after(std::chrono::seconds(3));
+    EXPECT_TRUE(strays.empty()) << "processes left behind:\n" << join(strays);
 }
 
 }  // namespace

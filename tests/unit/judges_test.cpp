@@ -54,6 +54,31 @@ TEST(JudgeTests, AllPass) {
     EXPECT_EQ(c.message, "4 of 4 tests pass");
 }
 
+TEST(JudgeTests, ALimitOfTheSandboxIsItsOwnVerdict) {
+    TestBinaryRun run;
+    run.listed = {"Q.a", "Q.b"};
+    run.process.termination = Termination::signaled;
+    run.process.signal = 9;
+    run.process.limit_exceeded = "killed: exceeded the memory limit of 2048 MiB (resident memory)";
+    run.progress = parse_progress("start Q.a\n");
+    const CheckResult c = judge_tests(run, 60, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_EQ(
+        c.message,
+        "killed: exceeded the memory limit of 2048 MiB (resident memory) (during Q.a); 0 of 2 "
+        "tests pass");
+}
+
+TEST(JudgeTests, AResultsFileLeftMidTestIsIgnored) {
+    TestBinaryRun run = finished_run(2, 0);
+    run.progress = parse_progress("start S.pass0\n");
+    const CheckResult c = judge_tests(run, 60, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(c.score, 0);
+    EXPECT_NE(c.message.find("stopped during S.pass0 before its tests finished"), std::string::npos)
+        << c.message;
+}
+
 TEST(JudgeTests, WatchdogNamesTheHungTest) {
     TestBinaryRun run;
     run.listed = {"Q.a", "Q.b", "Q.c"};

@@ -5,7 +5,10 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 using namespace interleave;
@@ -86,6 +89,80 @@ TEST(PosixProcessRunner, StdinIsEmptyAndEnvironmentIsExplicit) {
     s.env["GIVEN"] = "yes";
     const auto o = r.run(s);
     EXPECT_EQ(o.out, "[][yes]\n");
+}
+
+TEST(Sandbox, ProcessWatchdogKillsAForkBomb) {
+    PosixProcessRunner r;
+    ProcessSpec s = shell("i=0; while [ $i -lt 300 ]; do sleep 20 & i=$((i+1)); done; wait", 20s);
+    s.sandbox.max_processes = 20;
+    const auto start = std::chrono::steady_clock::now();
+    const auto o = r.run(s);
+    EXPECT_EQ(o.termination, Termination::signaled);
+    EXPECT_NE(o.describe().find("killed: too many processes (fork bomb?)"), std::string::npos)
+        << o.describe();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+TEST(Sandbox, MemoryWatchdogKillsTheGroup) {
+    PosixProcessRunner r;
+    // dd holds a 300 MiB buffer full of zeros while sleep never reads the pipe.
+    ProcessSpec s = shell("dd if=/dev/zero bs=300M count=1 2>/dev/null | sleep 20", 20s);
+    s.sandbox.max_rss_bytes = 100LL << 20;
+    const auto start = std::chrono::steady_clock::now();
+    const auto o = r.run(s);
+    EXPECT_EQ(o.describe(), "killed: exceeded the memory limit of 100 MiB (resident memory)");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+TEST(Sandbox, FileSizeLimitIsItsOwnVerdict) {
+    PosixProcessRunner r;
+    const auto dir = std::filesystem::temp_directory_path() / "interleave-fsize-test";
+    std::filesystem::create_directories(dir);
+    ProcessSpec s = shell("exec head -c 3000000 /dev/zero > big");
+    s.cwd = dir;
+    s.max_file_bytes = 1 << 20;
+    const auto o = r.run(s);
+    EXPECT_EQ(o.describe(), "killed: file size limit (a file reached 1 MiB)");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Sandbox, GroupUsageCountsTheGroup) {
+    const GroupUsage self = process_group_usage(getpgrp());
+    EXPECT_GE(self.processes, 1);
+    EXPECT_GT(self.rss_bytes, 0);
+    EXPECT_EQ(process_group_usage(999999999).processes, 0);
+}
+
+TEST(Sandbox, EnvironmentIsReducedAndHomeIsTheScratchFolder) {
+    ::setenv("SECRET_FROM_PARENT", "leaked", 1);
+    const auto env = sandbox_environment("/scratch/run");
+    EXPECT_EQ(env.at("HOME"), "/scratch/run");
+    EXPECT_EQ(env.at("TMPDIR"), "/scratch/run");
+    EXPECT_EQ(env.count("SECRET_FROM_PARENT"), 0u);
+    EXPECT_EQ(env.count("USER"), 0u);
+    EXPECT_EQ(env.count("PATH"), 1u);
+}
+
+TEST(Sandbox, BubblewrapLeavesOnlyTheScratchFolderWritable) {
+    if (!bubblewrap_usable()) GTEST_SKIP() << "bubblewrap is not usable here";
+    const auto base = std::filesystem::temp_directory_path() / "interleave-bwrap-test";
+    std::filesystem::remove_all(base);
+    std::filesystem::create_directories(base / "scratch");
+    std::filesystem::create_directories(base / "outside");
+    PosixProcessRunner r;
+    ProcessSpec s = shell(
+        "touch inside; touch ../outside/escaped; tail -n +3 /proc/net/dev | grep -vc 'lo:'; "
+        "kill -SEGV $$");
+    s.cwd = base / "scratch";
+    s.sandbox.isolate = true;
+    s.sandbox.writable = {base / "scratch"};
+    const auto o = r.run(s);
+    EXPECT_TRUE(std::filesystem::exists(base / "scratch" / "inside"));
+    EXPECT_FALSE(std::filesystem::exists(base / "outside" / "escaped"));
+    EXPECT_EQ(o.out, "0\n") << "no network interface but loopback";
+    EXPECT_EQ(o.termination, Termination::signaled) << o.describe();
+    EXPECT_EQ(o.signal, SIGSEGV);
+    std::filesystem::remove_all(base);
 }
 
 }  // namespace
