@@ -21,7 +21,10 @@ struct GradeOptions {
     bool timing = true;
     int jobs = 0;                     ///< build parallelism; 0: the build tool's default
     double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
+    bool asan = true;                 ///< AddressSanitizer + UBSan check, where a kata has one
 };
+
+struct TestRunOptions;  // checks.hpp
 
 /// Called as each stage starts ("counter", "build") so that a terminal can show progress.
 using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
@@ -35,6 +38,11 @@ class Grader {
   private:
     KataReport grade_kata(const Exercise& e, const GradeOptions& options,
                           const ProgressFn& progress);
+
+    /// Builds the kata under the asan preset and judges its tests run under ASan + UBSan.
+    CheckResult run_asan_check(BuildDriver& builder, const Exercise& e, const GradeOptions& options,
+                               const TestRunOptions& tests_run, bool tests_passed,
+                               const ProgressFn& progress);
 
     const Course& course_;
     ProcessRunner& runner_;

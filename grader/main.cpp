@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
                       "Report format NAME[:PATH] (terminal, json); repeatable");
     grade->add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     grade->add_flag("--no-timing", no_timing, "Skip the timing check");
+    bool no_asan = false;
+    grade->add_flag("--no-asan", no_asan, "Skip the AddressSanitizer + UBSan check");
     grade->add_flag("--verbose,-v", verbose, "Show every detail line");
     grade->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
     grade
@@ -218,6 +220,7 @@ int main(int argc, char** argv) {
         go.katas = select_katas(course, katas);
         go.tsan = !no_tsan;
         go.timing = !no_timing;
+        go.asan = !no_asan;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
         if (!mutant.empty()) {
