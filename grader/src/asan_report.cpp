@@ -29,6 +29,10 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
         R"(^((?:READ|WRITE) of size \d+) at 0x[0-9a-f]+ thread (T\d+).*$)");
     static const std::regex kSite(
         R"(^(freed|previously allocated|allocated) by thread (T\d+).* here:\s*$)");
+    static const std::regex kStack(
+        R"(^Address 0x[0-9a-f]+ is located in stack of thread (T\d+).*$)");
+    static const std::regex kStackObject(
+        R"(^\s+\[\d+, \d+\) '([^']+)' \(line (\d+)\) <== Memory access.*$)");
     static const std::regex kLeak(R"(^((?:Direct|Indirect) leak of \d+ byte\(s\)).*$)");
     static const std::regex kFrame(R"(^\s+#\d+ 0x[0-9a-f]+ in (.+) (/?[^ ]+?):(\d+)(?::\d+)?\s*$)");
     static const std::regex kSummary(
@@ -39,6 +43,7 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
     SanitizerAccess* access = nullptr;
     // ASan prints its shadow-memory map after SUMMARY: kept in the text, up to ABORTING.
     SanitizerReport* tail = nullptr;
+    SanitizerAccess* stack_object = nullptr;
     int tail_lines = 0;
     std::istringstream in(text);
     std::string line;
@@ -46,6 +51,7 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
     while (std::getline(in, line)) {
         if (std::regex_match(line, m, kError)) {
             tail = nullptr;  // push_back may move the reports
+            stack_object = nullptr;
             reports.push_back(SanitizerReport{m[1].str(), "", {}, line + "\n"});
             current = &reports.back();
             access = nullptr;
@@ -57,6 +63,7 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
             r.accesses.push_back(SanitizerAccess{
                 m[3].str(), "", {SanitizerFrame{"", m[1].str(), std::stoi(m[2].str())}}});
             tail = nullptr;
+            stack_object = nullptr;
             reports.push_back(std::move(r));
             current = &reports.back();
             access = &current->accesses.back();
@@ -82,6 +89,17 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
         } else if (std::regex_match(line, m, kSite)) {
             current->accesses.push_back(SanitizerAccess{m[1].str(), "thread " + m[2].str(), {}});
             access = &current->accesses.back();
+        } else if (std::regex_match(line, m, kStack)) {
+            // The frame that owned the stack object: where the dead variable was declared.
+            current->accesses.push_back(
+                SanitizerAccess{"stack object", "thread " + m[1].str(), {}});
+            access = &current->accesses.back();
+            stack_object = access;
+        } else if (stack_object != nullptr && std::regex_match(line, m, kStackObject)) {
+            stack_object->what = "stack object '" + m[1].str() + "'";
+            if (!stack_object->frames.empty())
+                stack_object->frames.front().line = std::stoi(m[2].str());
+            stack_object = nullptr;
         } else if (std::regex_match(line, m, kLeak)) {
             current->accesses.push_back(SanitizerAccess{m[1].str(), "", {}});
             access = &current->accesses.back();

@@ -355,7 +355,7 @@ CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
             r.kind.rfind("undefined behaviour", 0) == 0 ? "undefined behaviour" : r.kind;
         const SanitizerAccess* site = nullptr;
         for (const auto& a : r.accesses) {
-            if (a.what == "freed") site = &a;
+            if (a.what == "freed" || a.what.rfind("stack object", 0) == 0) site = &a;
         }
         if (!r.accesses.empty()) line += ": " + describe_asan_access(ws, r.accesses.front());
         if (site != nullptr && site != &r.accesses.front())

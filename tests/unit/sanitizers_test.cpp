@@ -83,10 +83,14 @@ TEST(ParseAsan, StackUseAfterScope) {
     const auto reports = parse_asan_reports(data_file("asan_stack_use_after_scope.txt"));
     ASSERT_EQ(reports.size(), 1u);
     EXPECT_EQ(reports[0].kind, "stack-use-after-scope");
-    ASSERT_EQ(reports[0].accesses.size(), 1u);
+    ASSERT_EQ(reports[0].accesses.size(), 2u);
     EXPECT_EQ(reports[0].accesses[0].what, "READ of size 8");
-    // The frame of the "located in stack of" section does not belong to the access.
+    // The frame of the "located in stack of" section does not belong to the access...
     EXPECT_EQ(reports[0].accesses[0].frames.size(), 3u);
+    // ...it names the dead variable and the line that declared it.
+    EXPECT_EQ(reports[0].accesses[1].what, "stack object 'ref.tmp2'");
+    ASSERT_EQ(reports[0].accesses[1].frames.size(), 1u);
+    EXPECT_EQ(reports[0].accesses[1].frames[0].line, 95);
 }
 
 TEST(ParseAsan, UndefinedBehaviourNamesItsKindAndLine) {
@@ -152,6 +156,10 @@ TEST(JudgeAsan, StackAndUndefinedBehaviourPointAtTheStudentsLine) {
     ASSERT_FALSE(c.details.empty());
     EXPECT_EQ(c.details[0].rfind("stack-use-after-scope: READ of size 8 by thread T0 in ", 0), 0u);
     EXPECT_NE(c.details[0].find("at 04-producer-consumer/bounded_queue.hpp:99"), std::string::npos)
+        << c.details[0];
+    EXPECT_NE(c.details[0].find("; stack object 'ref.tmp2' by thread T0 in "), std::string::npos)
+        << c.details[0];
+    EXPECT_NE(c.details[0].find("at 04-producer-consumer/bounded_queue.hpp:95"), std::string::npos)
         << c.details[0];
 
     run.process.err = data_file("ubsan_signed_overflow.txt");
