@@ -57,6 +57,10 @@ struct TestRunOptions {
     /// Run under bubblewrap (the caller checked bubblewrap_usable()).
     bool isolate = false;
     long long memory_limit_mib = kMemoryLimitMiB;
+    /// Adds ASAN_OPTIONS and UBSAN_OPTIONS with log_path in the scratch folder.
+    bool address_sanitizer = false;
+    /// LeakSanitizer on; run_test_binary turns it off (with a note) where it cannot run.
+    bool detect_leaks = true;
 };
 
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
@@ -69,6 +73,19 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
 
 /// The TSAN_OPTIONS the grader sets (explicitly, so a student's environment cannot change them).
 std::string tsan_options(const std::filesystem::path& log_prefix);
+
+/// Exit code ASan and UBSan are told to use when they reported something.
+inline constexpr int kAsanExitCode = 67;
+
+/// The ASAN_OPTIONS and UBSAN_OPTIONS the grader sets (explicitly, like tsan_options).
+std::string asan_options(const std::filesystem::path& log_prefix, bool detect_leaks);
+std::string ubsan_options(const std::filesystem::path& log_prefix);
+
+/// Judges the AddressSanitizer + UBSan run: any report fails the check (naming the bad access
+/// and the freeing site in the student's file); no report earns points only when
+/// `tests_passed`. A runtime that cannot start is an infrastructure error, not a verdict.
+CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws);
 
 /// Judges the correctness tests: points in proportion to the tests that passed.
 CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& ws);

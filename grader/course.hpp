@@ -50,6 +50,8 @@ struct Exercise {
     std::optional<TimingSpec> timing;
     std::vector<std::string> hints;
     std::filesystem::path yaml_path;
+    /// Points of the AddressSanitizer + UndefinedBehaviorSanitizer check (`checks.asan`).
+    std::optional<int> asan_points;
 
     int max_points() const;
 };

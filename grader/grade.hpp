@@ -26,7 +26,10 @@ struct GradeOptions {
     /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
+    bool asan = true;                 ///< AddressSanitizer + UBSan check, where a kata has one
 };
+
+struct TestRunOptions;  // checks.hpp
 
 /// Called as each stage starts ("counter", "build") so that a terminal can show progress.
 using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
@@ -40,6 +43,11 @@ class Grader {
   private:
     KataReport grade_kata(const Exercise& e, const GradeOptions& options,
                           const ProgressFn& progress);
+
+    /// Builds the kata under the asan preset and judges its tests run under ASan + UBSan.
+    CheckResult run_asan_check(BuildDriver& builder, const Exercise& e, const GradeOptions& options,
+                               const TestRunOptions& tests_run, bool tests_passed,
+                               const ProgressFn& progress);
 
     const Course& course_;
     ProcessRunner& runner_;

@@ -155,6 +155,8 @@ int main(int argc, char** argv) {
         "Report format NAME[:PATH] (" + format_list() + "); repeatable (docs/report-formats.md)");
     grade->add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     grade->add_flag("--no-timing", no_timing, "Skip the timing check");
+    bool no_asan = false;
+    grade->add_flag("--no-asan", no_asan, "Skip the AddressSanitizer + UBSan check");
     grade->add_flag("--verbose,-v", verbose, "Show every detail line");
     grade->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
     grade
@@ -249,6 +251,7 @@ int main(int argc, char** argv) {
         go.katas = select_katas(course, katas);
         go.tsan = !no_tsan;
         go.timing = !no_timing;
+        go.asan = !no_asan;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
         go.isolate = isolate;

@@ -95,3 +95,16 @@ struct Diagnostic {
 std::vector<Diagnostic> parse_compiler_errors(const std::string& text);
 
 }  // namespace interleave
+
+namespace interleave {
+
+// ---- AddressSanitizer / UndefinedBehaviorSanitizer ---------------------------------------
+
+/// Every "ERROR: AddressSanitizer: ...", "ERROR: LeakSanitizer: ..." and "runtime error: ..."
+/// (UndefinedBehaviorSanitizer) report in `text`. `kind` is the error kind
+/// ("heap-use-after-free", "stack-use-after-return", "undefined behaviour: signed integer
+/// overflow"); `accesses` holds, in order, the bad access ("READ of size 8"), then "freed" and
+/// "allocated" sites when ASan names them, each with its stack frames that have a file:line.
+std::vector<SanitizerReport> parse_asan_reports(const std::string& text);
+
+}  // namespace interleave

@@ -76,7 +76,8 @@ TimingSpec read_timing(const YamlFields& t) {
 }  // namespace
 
 int Exercise::max_points() const {
-    return tests_points.value_or(0) + tsan_points.value_or(0) + (timing ? timing->points : 0);
+    return tests_points.value_or(0) + tsan_points.value_or(0) + (timing ? timing->points : 0) +
+           asan_points.value_or(0);
 }
 
 const Exercise* Course::find(const std::string& id_or_folder) const {
@@ -130,6 +131,11 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
         t.reject_unknown();
     }
     if (checks.has("timing")) e.timing = read_timing(checks.map("timing"));
+    if (checks.has("asan")) {
+        const auto a = checks.map("asan");
+        e.asan_points = read_points(a);
+        a.reject_unknown();
+    }
     checks.reject_unknown();
     if (!e.tests_points) checks.fail("tests", "every kata needs a tests check");
     e.hints = f.strings_or("hints");
@@ -218,12 +224,13 @@ MutantExpectation load_mutant_expectation(const fs::path& yaml_path) {
     m.fails = f.strings("fails");
     if (m.fails.empty()) f.fail("fails", "name at least one check that must fail");
     m.may_fail = f.strings_or("may_fail");
-    static const std::vector<std::string> known{"build", "tests", "tsan", "timing"};
+    static const std::vector<std::string> known{"build", "tests", "tsan", "timing", "asan"};
     for (const auto* list : {&m.fails, &m.may_fail}) {
         for (const auto& check : *list) {
             if (std::find(known.begin(), known.end(), check) == known.end()) {
                 f.fail(list == &m.fails ? "fails" : "may_fail",
-                       fmt::format("unknown check \"{}\" (build, tests, tsan or timing)", check));
+                       fmt::format("unknown check \"{}\" (build, tests, tsan, timing or asan)",
+                                   check));
             }
         }
     }

@@ -107,6 +107,63 @@ std::string describe_access(const Workspace& ws, const SanitizerAccess& a) {
                        display_path(ws, pick->file), pick->line, code.empty() ? "" : ": " + code);
 }
 
+/// The first line of `text` containing `needle`, trimmed, or empty.
+std::string first_line_with(const std::string& text, const std::string& needle) {
+    for (auto& line : lines_of(text)) {
+        if (line.find(needle) == std::string::npos) continue;
+        line.erase(0, line.find_first_not_of(" \t"));
+        return line;
+    }
+    return {};
+}
+
+/// The TSan runtime died on its own: a FATAL line, or no test ever started (a runtime that
+/// fails at start-up kills the binary before main()).
+bool tsan_runtime_failed(const TestBinaryRun& run, const std::string& all) {
+    if (all.find("FATAL: ThreadSanitizer") != std::string::npos) return true;
+    const bool nothing_ran = run.progress.started.empty() && !run.results;
+    return nothing_ran && run.process.termination != Termination::timed_out &&
+           all.find("ThreadSanitizer: CHECK failed") != std::string::npos;
+}
+
+/// An ASan/UBSan access or site: "READ of size 8 by thread T3 in Queue::pop() at
+/// 04-producer-consumer/bounded_queue.hpp:77: code", preferring the student's frame.
+std::string describe_asan_access(const Workspace& ws, const SanitizerAccess& a) {
+    const SanitizerFrame* pick = nullptr;
+    for (const auto& f : a.frames) {
+        if (is_student_path(ws, f.file)) {
+            pick = &f;
+            break;
+        }
+    }
+    if (pick == nullptr && !a.frames.empty()) pick = &a.frames.front();
+    const std::string who = a.thread.empty() ? "" : " by " + a.thread;
+    if (pick == nullptr) return a.what + who;
+    const std::string code = source_line(pick->file, pick->line);
+    return fmt::format("{}{}{} at {}:{}{}", a.what, who,
+                       pick->function.empty() ? "" : " in " + pick->function,
+                       display_path(ws, pick->file), pick->line, code.empty() ? "" : ": " + code);
+}
+
+/// The student's file and line of an access, for the JSON report (the first frame otherwise).
+nlohmann::json access_json(const Workspace& ws, const SanitizerAccess& a) {
+    nlohmann::json j{{"what", a.what}, {"thread", a.thread}};
+    const SanitizerFrame* pick = nullptr;
+    for (const auto& f : a.frames) {
+        if (is_student_path(ws, f.file)) {
+            pick = &f;
+            break;
+        }
+    }
+    if (pick == nullptr && !a.frames.empty()) pick = &a.frames.front();
+    if (pick != nullptr) {
+        j["file"] = display_path(ws, pick->file);
+        j["line"] = pick->line;
+        j["function"] = pick->function;
+    }
+    return j;
+}
+
 std::string count_tests(int passed, int total) {
     return fmt::format("{} of {} test{} pass", passed, total, total == 1 ? "" : "s");
 }
@@ -246,12 +303,16 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
         c.score = 0;
         return c;
     }
-    if (all.find("ThreadSanitizer") != std::string::npos && run.listed.empty()) {
+    if ((all.find("ThreadSanitizer") != std::string::npos && run.listed.empty()) ||
+        tsan_runtime_failed(run, all)) {
         c.status = CheckStatus::error;
         c.message =
             "ThreadSanitizer could not start, so races were not checked (not the student's fault). "
             "Try: sudo sysctl vm.mmap_rnd_bits=28, or make sure clang's TSan runtime "
             "(libclang-rt-dev) is installed";
+        const std::string fatal = first_line_with(all, "FATAL: ThreadSanitizer");
+        if (!fatal.empty()) c.message += fmt::format(" (it said: {})", fatal);
+        c.data["infrastructure"] = true;
         c.details.push_back(all.substr(0, 2000));
         return c;
     }
@@ -282,6 +343,95 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
             fmt::format("note: {} test(s) failed in the sanitizer build (slower timing); races are "
                         "what this check grades",
                         run.results->failed()));
+    }
+    return c;
+}
+
+CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws) {
+    CheckResult c;
+    c.name = "asan";
+    c.max_score = points;
+    c.seconds = static_cast<double>(run.process.elapsed.count()) / 1000.0;
+    for (const auto& n : run.notes) c.details.push_back(n);
+    const std::string all = run.sanitizer_log + run.process.err;
+    const auto reports = parse_asan_reports(all);
+    std::set<std::string> seen;
+    std::string first;
+    for (const auto& r : reports) {
+        if (!seen.insert(r.summary.empty() ? r.text : r.summary).second) continue;
+        // The bad access, then where the memory was freed (or, for a leak, allocated).
+        // UBSan's message already says what went wrong: "undefined behaviour: <message> in...".
+        std::string line =
+            r.kind.rfind("undefined behaviour", 0) == 0 ? "undefined behaviour" : r.kind;
+        const SanitizerAccess* site = nullptr;
+        for (const auto& a : r.accesses) {
+            if (a.what == "freed" || a.what.rfind("stack object", 0) == 0) site = &a;
+        }
+        if (!r.accesses.empty()) line += ": " + describe_asan_access(ws, r.accesses.front());
+        if (site != nullptr && site != &r.accesses.front())
+            line += "; " + describe_asan_access(ws, *site);
+        if (first.empty()) first = line;
+        c.details.push_back(line);
+        nlohmann::json accesses = nlohmann::json::array();
+        for (const auto& a : r.accesses) accesses.push_back(access_json(ws, a));
+        c.data["reports"].push_back(nlohmann::json{
+            {"kind", r.kind}, {"summary", r.summary}, {"accesses", accesses}, {"text", r.text}});
+    }
+    const ProcessOutcome& p = run.process;
+    if (!reports.empty()) {
+        c.status = CheckStatus::fail;
+        c.message = fmt::format("AddressSanitizer/UBSan reported {} problem{}; first: {}",
+                                reports.size(), reports.size() == 1 ? "" : "s", first);
+        return c;
+    }
+    const bool nothing_ran = run.progress.started.empty() && !run.results;
+    const bool runtime_spoke =
+        all.find("Sanitizer") != std::string::npos || all.find("ASan") != std::string::npos;
+    if (p.termination == Termination::failed_to_start) {
+        c.status = CheckStatus::error;
+        c.message = "could not run the AddressSanitizer build: " + p.start_error;
+        c.data["infrastructure"] = true;
+        return c;
+    }
+    // The release build listed and ran these tests: a sanitizer build that cannot even list
+    // them failed in its runtime, not in the student's code.
+    if (((runtime_spoke && nothing_ran) || run.listed.empty()) &&
+        p.termination != Termination::timed_out) {
+        c.status = CheckStatus::error;
+        c.message =
+            "the AddressSanitizer runtime could not start, so memory errors were not checked (not "
+            "the student's fault). Try: sudo sysctl vm.mmap_rnd_bits=28, or make sure clang's "
+            "sanitizer runtime (libclang-rt-dev) is installed";
+        c.data["infrastructure"] = true;
+        c.details.push_back(all.substr(0, 2000));
+        return c;
+    }
+    if (p.termination == Termination::timed_out || p.termination == Termination::signaled ||
+        (p.termination == Termination::exited &&
+         (p.exit_code == kWatchdogExitCode || p.exit_code == kAsanExitCode))) {
+        CheckResult as_tests = judge_tests(run, 0, ws);
+        c.status = CheckStatus::fail;
+        c.message = "under AddressSanitizer the tests " + as_tests.message;
+        for (auto& d : as_tests.details) c.details.push_back(std::move(d));
+        if (as_tests.data.contains("stderr_tail"))
+            c.data["stderr_tail"] = as_tests.data["stderr_tail"];
+        return c;
+    }
+    if (!tests_passed) {
+        c.status = CheckStatus::skipped;
+        c.message =
+            "no memory error found, but these points need every correctness test to pass first";
+        return c;
+    }
+    c.status = CheckStatus::pass;
+    c.score = points;
+    c.message = "no memory error, leak or undefined behaviour found";
+    if (run.results && run.results->failed() > 0) {
+        c.details.push_back(fmt::format(
+            "note: {} test(s) failed in the sanitizer build (slower timing); memory errors are "
+            "what this check grades",
+            run.results->failed()));
     }
     return c;
 }

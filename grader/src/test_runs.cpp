@@ -76,6 +76,10 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
     if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
     if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");
+    if (o.address_sanitizer) {
+        spec.env["ASAN_OPTIONS"] = asan_options(o.scratch / "sanitizer", o.detect_leaks);
+        spec.env["UBSAN_OPTIONS"] = ubsan_options(o.scratch / "sanitizer");
+    }
     spec.cwd = o.scratch;
     spec.max_file_bytes = kFileSizeLimitMiB << 20;
     spec.sandbox = student_sandbox(o.scratch, o.memory_limit_mib, o.isolate);
@@ -93,6 +97,8 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     }
     if (!listing.ok() && run.listed.empty()) {
         run.process = listing;
+        // A sanitizer runtime that dies at start-up writes its reason to the log file.
+        if (o.sanitizer || o.address_sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
         return run;
     }
     fs::remove(premature, ec);
@@ -112,7 +118,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     }
     run.progress = parse_progress(read_file(progress));
     run.premature_exit = fs::exists(premature);
-    if (o.sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
+    if (o.sanitizer || o.address_sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
     return run;
 }
 
@@ -120,6 +126,20 @@ bool tsan_mapping_failure(const TestBinaryRun& run) {
     const std::string needle = "unexpected memory mapping";
     return run.process.err.find(needle) != std::string::npos ||
            run.process.out.find(needle) != std::string::npos ||
+           run.sanitizer_log.find(needle) != std::string::npos;
+}
+
+/// ASan of older clang releases refuses to start when the kernel randomises mappings widely.
+bool asan_mapping_failure(const TestBinaryRun& run) {
+    const std::string needle = "Shadow memory range interleaves with an existing memory mapping";
+    return run.process.err.find(needle) != std::string::npos ||
+           run.sanitizer_log.find(needle) != std::string::npos;
+}
+
+/// LeakSanitizer stops the process at exit when it cannot ptrace (some containers forbid it).
+bool leak_sanitizer_unavailable(const TestBinaryRun& run) {
+    const std::string needle = "LeakSanitizer has encountered a fatal error";
+    return run.process.err.find(needle) != std::string::npos ||
            run.sanitizer_log.find(needle) != std::string::npos;
 }
 
@@ -133,6 +153,19 @@ SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mi
     limits.isolate = isolate;
     limits.writable = {scratch};
     return limits;
+}
+
+std::string asan_options(const fs::path& log_prefix, bool detect_leaks) {
+    return fmt::format(
+        "halt_on_error=1 abort_on_error=0 exitcode={} detect_leaks={} "
+        "detect_stack_use_after_return=1 strict_string_checks=1 check_initialization_order=1 "
+        "print_summary=1 symbolize=1 log_path={}",
+        kAsanExitCode, detect_leaks ? 1 : 0, log_prefix.string());
+}
+
+std::string ubsan_options(const fs::path& log_prefix) {
+    return fmt::format("halt_on_error=1 print_stacktrace=1 print_summary=1 exitcode={} log_path={}",
+                       kAsanExitCode, log_prefix.string());
 }
 
 std::string tsan_options(const fs::path& log_prefix) {
@@ -152,6 +185,23 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
             "ThreadSanitizer failed with \"unexpected memory mapping\" (kernel vm.mmap_rnd_bits is "
             "above what clang < 18 supports); the tests were rerun under `setarch -R`. Permanent "
             "fix: sudo sysctl vm.mmap_rnd_bits=28");
+    }
+    if (options.address_sanitizer && asan_mapping_failure(run)) {
+        run = run_once(runner, options, true);
+        run.notes.push_back(
+            "AddressSanitizer could not map its shadow memory (kernel vm.mmap_rnd_bits is above "
+            "what this clang supports); the tests were rerun under `setarch -R`. Permanent fix: "
+            "sudo sysctl vm.mmap_rnd_bits=28");
+    }
+    if (options.address_sanitizer && options.detect_leaks && leak_sanitizer_unavailable(run)) {
+        TestRunOptions without_leaks = options;
+        without_leaks.detect_leaks = false;
+        run = run_test_binary(runner, without_leaks);
+        run.notes.push_back(
+            "LeakSanitizer cannot run here (it needs ptrace, which this machine or container "
+            "forbids); the AddressSanitizer run was repeated with detect_leaks=0, so leaks were "
+            "not "
+            "checked");
     }
     return run;
 }

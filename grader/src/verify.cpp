@@ -96,7 +96,8 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
         r.ok = std::all_of(rk.checks.begin(), rk.checks.end(), [&](const CheckResult& c) {
             if (c.status == CheckStatus::pass) return true;
             return c.status == CheckStatus::skipped &&
-                   ((c.name == "tsan" && !options.tsan) || (c.name == "timing" && !options.timing));
+                   ((c.name == "tsan" && !options.tsan) ||
+                    (c.name == "timing" && !options.timing) || (c.name == "asan" && !base.asan));
         });
         if (!r.ok)
             r.why =
@@ -109,6 +110,7 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
         stub.source_label = "exercises";
         stub.tsan = false;
         stub.timing = false;
+        stub.asan = false;
         const GradeReport st = grader.grade(stub, progress);
         const KataReport& sk = st.katas.front();
         const CheckResult* tests = sk.find("tests");
@@ -145,6 +147,8 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
                 contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
             m.tsan = options.tsan || needs_tsan;
             m.timing = options.timing || needs_timing;
+            // ASan is a build of its own: mutants pay for it only when it is what catches them.
+            m.asan = contains(expect.fails, "asan") || contains(expect.may_fail, "asan");
             const GradeReport mr = grader.grade(m, progress);
             emit(judge_mutant(mr.katas.front(), bug, expect));
         }
