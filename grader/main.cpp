@@ -224,6 +224,10 @@ int main(int argc, char** argv) {
                 std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
             std::cout << fmt::format("\nverify: {} of {} expectations hold\n",
                                      rows.size() - static_cast<std::size_t>(bad), rows.size());
+            const std::string matrix = mutant_matrix(rows);
+            if (!matrix.empty())
+                std::cout << "\nmutant matrix (X: the check caught it; [ ]: the expected check)"
+                          << matrix;
             return bad == 0 ? 0 : 1;
         }
 
