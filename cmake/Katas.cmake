@@ -26,6 +26,12 @@ function(interleave_add_kata)
   target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
   target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
   target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads)
+  # Hidden tests live in harness/<NN-name>/hidden/ and join the test binary only when that
+  # folder exists: a student export leaves it out (exercise.yaml checks.tests.hidden).
+  file(GLOB hidden_tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/hidden/*.cpp")
+  if(hidden_tests)
+    target_sources(${K_ID}_tests PRIVATE ${hidden_tests})
+  endif()
 
   if(INTERLEAVE_BENCHMARKS AND K_BENCH)
     add_executable(${K_ID}_bench ${K_BENCH} ${student_sources})

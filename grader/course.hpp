@@ -52,6 +52,9 @@ struct Exercise {
     std::filesystem::path yaml_path;
     /// Points of the AddressSanitizer + UndefinedBehaviorSanitizer check (`checks.asan`).
     std::optional<int> asan_points;
+    /// checks.tests.hidden: GoogleTest names ("Suite.Test") or prefixes ("Suite.Prefix*") whose
+    /// results are reported only as a count; their sources live in harness/NN-name/hidden/.
+    std::vector<std::string> hidden_tests;
 
     int max_points() const;
 };
@@ -60,6 +63,12 @@ struct Course {
     std::string title;
     std::filesystem::path root;
     std::vector<Exercise> exercises;  ///< in course order
+    /// course.yaml `instructor_only`: globs (relative to the root) that `kata export` leaves out,
+    /// besides solutions/, tests/mutants/ and harness/*/hidden/, which it always leaves out.
+    std::vector<std::string> instructor_only{"docs/instructors.md", "tests/tools",
+                                             ".github/workflows/ci.yml", ".ci"};
+    /// course.yaml `verify.safety_factor`: the smallest timing margin `kata verify` accepts.
+    double verify_safety_factor = 1.1;
 
     /// Finds a kata by id ("counter") or folder name ("01-counter"); nullptr when unknown.
     const Exercise* find(const std::string& id_or_folder) const;

@@ -1,6 +1,7 @@
 // interleave: the grader's command line. main() reads as the pipeline it runs:
 // course -> plan -> grade (build, run, judge, score) -> reporters.
 #include "commands/package.hpp"
+#include "commands/export.hpp"
 #include "course.hpp"
 #include "grade.hpp"
 #include "process.hpp"
@@ -186,6 +187,14 @@ int main(int argc, char** argv) {
                      "Skip timing for the reference (mutants that need it still run it)");
     verify->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
 
+    // export
+    auto* export_cmd =
+        app.add_subcommand("export", "Write a student template repository (no solutions)");
+    ExportOptions export_options;
+    export_cmd->add_option("dest", export_options.destination, "An empty or new folder")
+        ->required();
+    export_cmd->add_flag("--force", export_options.force, "Replace the contents of DEST");
+
     // selftest
     auto* selftest = app.add_subcommand("selftest", "Run the project's own test suite (CTest)");
 
@@ -216,6 +225,10 @@ int main(int argc, char** argv) {
             PosixProcessRunner package_runner;
             return run_package(course, package_target, package_out, package_runner, std::cout);
         }
+        if (export_cmd->parsed()) {
+            PosixProcessRunner export_runner;
+            return run_export(course, export_runner, export_options, std::cout);
+        }
         Workspace ws{project,
                      build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
         lock_build_dir(ws.build_root);
@@ -244,6 +257,10 @@ int main(int argc, char** argv) {
                 std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
             std::cout << fmt::format("\nverify: {} of {} expectations hold\n",
                                      rows.size() - static_cast<std::size_t>(bad), rows.size());
+            const std::string matrix = mutant_matrix(rows);
+            if (!matrix.empty())
+                std::cout << "\nmutant matrix (X: the check caught it; [ ]: the expected check)"
+                          << matrix;
             return bad == 0 ? 0 : 1;
         }
 

@@ -18,6 +18,10 @@ struct VerifyRow {
     std::string observed;  ///< "tests pass, tsan FAIL, timing pass"
     bool ok = false;
     std::string why;  ///< when not ok: what went wrong, with the check's message
+    /// For mutants: every check's status, in report order (the review's mutant matrix).
+    std::vector<std::pair<std::string, CheckStatus>> checks{};
+    /// For mutants: the checks expect.yaml says must fail.
+    std::vector<std::string> expected_checks{};
 };
 
 struct VerifyOptions {
@@ -38,6 +42,11 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
 /// Judges one mutant's kata report against its expectation (pure; unit-tested).
 VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
                        const MutantExpectation& expect);
+
+/// The mutant matrix of a verify run: per kata, one line per mutant and one column per check;
+/// "X" marks a check that caught the mutant, brackets the check expect.yaml names ("[X]" caught
+/// as expected, "[ ]" expected but missed). Empty when no row is a mutant.
+std::string mutant_matrix(const std::vector<VerifyRow>& rows);
 
 /// "tests pass, tsan FAIL, timing skipped".
 std::string summarise_checks(const KataReport& kata);

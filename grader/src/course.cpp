@@ -73,6 +73,40 @@ TimingSpec read_timing(const YamlFields& t) {
     return spec;
 }
 
+/// checks.tests.hidden: each entry is "Suite.Test" or a prefix ending in '*' ("Suite.*").
+std::vector<std::string> read_hidden_tests(const YamlFields& t) {
+    static const std::regex kPattern(R"(^[A-Za-z_][A-Za-z0-9_/]*\.([A-Za-z0-9_/]+\*?|\*)$)");
+    std::vector<std::string> hidden = t.strings_or("hidden");
+    for (const auto& h : hidden) {
+        if (!std::regex_match(h, kPattern)) {
+            t.fail("hidden", fmt::format("\"{}\" is not a GoogleTest name: write Suite.Test, or "
+                                         "Suite.Prefix* for every test starting with a prefix",
+                                         h));
+        }
+    }
+    return hidden;
+}
+
+/// course.yaml `instructor_only`: relative globs that stay inside the project and never cover
+/// what a student needs to grade (course.yaml, the kata launcher, exercises/, harness tests).
+std::vector<std::string> read_instructor_only(const YamlFields& f) {
+    std::vector<std::string> globs = f.strings("instructor_only");
+    for (const auto& g : globs) {
+        if (g.empty() || g.front() == '/' || g.find("..") != std::string::npos) {
+            f.fail("instructor_only",
+                   fmt::format("\"{}\" must be a relative path or glob inside the project", g));
+        }
+        for (const char* needed :
+             {"course.yaml", "kata", "exercises", "harness", "CMakeLists.txt"}) {
+            if (g == needed || g == std::string(needed) + "/" || g == "*" || g == "**") {
+                f.fail("instructor_only", fmt::format("\"{}\" would leave students without {}", g,
+                                                      g.front() == '*' ? "anything" : needed));
+            }
+        }
+    }
+    return globs;
+}
+
 }  // namespace
 
 int Exercise::max_points() const {
@@ -123,6 +157,7 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
     if (checks.has("tests")) {
         const auto t = checks.map("tests");
         e.tests_points = read_points(t);
+        e.hidden_tests = read_hidden_tests(t);
         t.reject_unknown();
     }
     if (checks.has("tsan")) {
@@ -166,6 +201,14 @@ Course load_course(const fs::path& root) {
         require_positive(d, "test_timeout_seconds", defaults.test_timeout_seconds);
         defaults.tsan_stress_scale = d.integer_or("tsan_stress_scale", defaults.tsan_stress_scale);
         d.reject_unknown();
+    }
+    if (f.has("instructor_only")) course.instructor_only = read_instructor_only(f);
+    if (f.has("verify")) {
+        const YamlFields v = f.map("verify");
+        course.verify_safety_factor = v.number_or("safety_factor", course.verify_safety_factor);
+        if (!(course.verify_safety_factor >= 1.0))
+            v.fail("safety_factor", "must be at least 1 (a margin of 1 means no margin at all)");
+        v.reject_unknown();
     }
     f.reject_unknown();
 

@@ -1,6 +1,7 @@
 #include "grade.hpp"
 
 #include "checks.hpp"
+#include "visibility.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -178,6 +179,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
         options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
     const TestBinaryRun tests_run = run_test_binary(runner_, run);
     CheckResult tests = judge_tests(tests_run, tests_points, ws_);
+    apply_test_visibility(tests, tests_run, e.hidden_tests);
     const bool tests_passed = tests.status == CheckStatus::pass;
     kata.checks.push_back(tests);
 
@@ -205,7 +207,9 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
                 t.test_timeout_seconds = run.test_timeout_seconds * 3;
                 t.extra_env["KATA_STRESS_SCALE"] = std::to_string(e.tsan_stress_scale);
                 const TestBinaryRun tsan_run = run_test_binary(runner_, t);
-                kata.checks.push_back(judge_tsan(tsan_run, tsan_points, tests_passed, ws_));
+                CheckResult tsan = judge_tsan(tsan_run, tsan_points, tests_passed, ws_);
+                apply_test_visibility(tsan, tsan_run, e.hidden_tests);
+                kata.checks.push_back(tsan);
             }
         }
     }

@@ -45,6 +45,8 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
     row.subject = "mutant " + bug;
     row.expected = "fails " + fmt::format("{}", fmt::join(expect.fails, ", "));
     row.observed = summarise_checks(kata);
+    for (const auto& c : kata.checks) row.checks.emplace_back(c.name, c.status);
+    row.expected_checks = expect.fails;
     row.ok = true;
     for (const auto& name : expect.fails) {
         const CheckResult* c = kata.find(name);

@@ -175,3 +175,49 @@ TEST_F(CourseFiles, MutantExpectationsNameKnownChecks) {
 }
 
 }  // namespace
+
+namespace {
+
+class CourseExtras : public CourseFiles {};
+
+TEST_F(CourseExtras, HiddenTestPatternsAreRead) {
+    write_exercise(replace(kValid, "    points: 60\n",
+                           "    points: 60\n    hidden: [CounterHidden.Stress, \"Secret.*\"]\n"));
+    const Course c = load_course(root_);
+    EXPECT_EQ(c.exercises[0].hidden_tests,
+              (std::vector<std::string>{"CounterHidden.Stress", "Secret.*"}));
+}
+
+TEST_F(CourseExtras, MalformedHiddenTestNamesItsLine) {
+    write_exercise(replace(kValid, "    points: 60\n", "    points: 60\n    hidden: [NoDot]\n"));
+    const std::string err = load_error();
+    EXPECT_NE(err.find("exercise.yaml:8: checks.tests.hidden: \"NoDot\" is not a GoogleTest name"),
+              std::string::npos)
+        << err;
+}
+
+TEST_F(CourseExtras, InstructorOnlyHasDefaultsAndIsValidated) {
+    write_exercise(kValid);
+    EXPECT_FALSE(load_course(root_).instructor_only.empty());
+    EXPECT_DOUBLE_EQ(load_course(root_).verify_safety_factor, 1.1);
+    write("course.yaml",
+          "format_version: 1\ntitle: T\ninstructor_only: [notes/*.md]\nverify:\n  "
+          "safety_factor: 1.5\n");
+    const Course c = load_course(root_);
+    EXPECT_EQ(c.instructor_only, std::vector<std::string>{"notes/*.md"});
+    EXPECT_DOUBLE_EQ(c.verify_safety_factor, 1.5);
+    write("course.yaml", "format_version: 1\ntitle: T\ninstructor_only: [../secrets]\n");
+    EXPECT_NE(
+        load_error().find("course.yaml:3: instructor_only: \"../secrets\" must be a relative"),
+        std::string::npos)
+        << load_error();
+    write("course.yaml", "format_version: 1\ntitle: T\ninstructor_only: [exercises]\n");
+    EXPECT_NE(load_error().find("would leave students without exercises"), std::string::npos)
+        << load_error();
+    write("course.yaml", "format_version: 1\ntitle: T\nverify:\n  safety_factor: 0.5\n");
+    EXPECT_NE(load_error().find("course.yaml:4: verify.safety_factor: must be at least 1"),
+              std::string::npos)
+        << load_error();
+}
+
+}  // namespace

@@ -1,0 +1,51 @@
+// The mutant matrix: which check caught which mutant, with the expected check bracketed.
+#include "verify.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace interleave;
+
+namespace {
+
+KataReport mutant_report(CheckStatus tests, CheckStatus tsan) {
+    KataReport k;
+    k.id = "counter";
+    for (const auto& [name, status] : std::vector<std::pair<std::string, CheckStatus>>{
+             {"build", CheckStatus::pass}, {"tests", tests}, {"tsan", tsan}}) {
+        CheckResult c;
+        c.name = name;
+        c.status = status;
+        k.checks.push_back(c);
+    }
+    return k;
+}
+
+TEST(MutantMatrix, MarksCaughtAndExpectedChecks) {
+    MutantExpectation expect;
+    expect.fails = {"tsan"};
+    expect.may_fail = {"tests"};
+    std::vector<VerifyRow> rows;
+    rows.push_back(VerifyRow{"counter", "reference", "full marks", "", true, "", {}, {}});
+    rows.push_back(
+        judge_mutant(mutant_report(CheckStatus::fail, CheckStatus::fail), "plain-int", expect));
+    rows.push_back(
+        judge_mutant(mutant_report(CheckStatus::pass, CheckStatus::pass), "survivor", expect));
+    const std::string m = mutant_matrix(rows);
+    EXPECT_NE(m.find("counter"), std::string::npos) << m;
+    EXPECT_NE(m.find("plain-int"), std::string::npos) << m;
+    EXPECT_EQ(m.find("reference"), std::string::npos) << m;
+    const auto plain = m.substr(m.find("plain-int"));
+    const auto plain_line = plain.substr(0, plain.find('\n'));
+    EXPECT_NE(plain_line.find("[X]"), std::string::npos) << plain_line;
+    EXPECT_EQ(plain_line.find("BAD"), std::string::npos) << plain_line;
+    const auto survivor = m.substr(m.find("survivor"));
+    const auto survivor_line = survivor.substr(0, survivor.find('\n'));
+    EXPECT_NE(survivor_line.find("[ ]"), std::string::npos) << survivor_line;
+    EXPECT_NE(survivor_line.find("<- BAD"), std::string::npos) << survivor_line;
+}
+
+TEST(MutantMatrix, EmptyWithoutMutants) {
+    EXPECT_EQ(mutant_matrix({}), "");
+}
+
+}  // namespace
