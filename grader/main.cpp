@@ -1,5 +1,6 @@
 // interleave: the grader's command line. main() reads as the pipeline it runs:
 // course -> plan -> grade (build, run, judge, score) -> reporters.
+#include "commands/review.hpp"
 #include "course.hpp"
 #include "grade.hpp"
 #include "process.hpp"
@@ -170,6 +171,9 @@ int main(int argc, char** argv) {
     // selftest
     auto* selftest = app.add_subcommand("selftest", "Run the project's own test suite (CTest)");
 
+    // review
+    ReviewCommand review(app);
+
     CLI11_PARSE(app, argc, argv);
     install_interrupt_handler();
 
@@ -181,6 +185,7 @@ int main(int argc, char** argv) {
             execlp("ctest", "ctest", "--preset", "grader", static_cast<char*>(nullptr));
             throw std::runtime_error("could not start ctest (is CMake installed?)");
         }
+        if (review.parsed()) return review.run(project, build_dir);
 
         const Course course = load_course(project);
         Workspace ws{project,

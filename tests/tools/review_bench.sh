@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Times `kata review` on a synthetic class of N counter submissions (a mixture of references,
+# stubs and every counter mutant), graded with tests and ThreadSanitizer, no timing check.
+#
+#   tests/tools/review_bench.sh [N=30] [JOBS=2]
+# The worker slots' build trees live in build/review-bench/work and are kept, so a second run
+# measures grading alone; delete that folder to include the one-off configure and GoogleTest
+# build of each slot.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+N="${1:-30}"
+JOBS="${2:-2}"
+BENCH="$ROOT/build/review-bench"
+CLASS="$BENCH/class"
+rm -rf "$CLASS" "$BENCH/out"
+mkdir -p "$CLASS"
+
+answers=("$ROOT/solutions/01-counter/counter.hpp" "$ROOT/exercises/01-counter/counter.hpp")
+for m in "$ROOT"/tests/mutants/counter/*/counter.hpp; do answers+=("$m"); done
+for i in $(seq -w 1 "$N"); do
+  repo="$CLASS/student-$i/exercises/01-counter"
+  mkdir -p "$repo"
+  cp "$ROOT/exercises/01-counter/exercise.yaml" "$repo/"
+  # Each student's file differs (a comment), so no run can reuse another's result.
+  { cat "${answers[$((10#$i % ${#answers[@]}))]}"; echo "// student $i"; } >"$repo/counter.hpp"
+done
+
+start=$(date +%s.%N)
+"$ROOT/kata" --build-dir "$BENCH/work" review "$CLASS" --out "$BENCH/out" --kata counter \
+  --no-timing --jobs "$JOBS"
+end=$(date +%s.%N)
+awk -v s="$start" -v e="$end" -v n="$N" -v j="$JOBS" 'BEGIN {
+  printf "review bench: %d submissions, --jobs %d: %.1f s wall, %.1f s per submission\n",
+         n, j, e - s, (e - s) / n }'
