@@ -1,6 +1,7 @@
 // `kata review`: roster and shards, the tamper report, resumable grading with a fake grader,
 // and the class summaries (CSV, Markdown, HTML, final.csv).
 #include "report.hpp"
+#include "reporter.hpp"
 #include "review/class_summary.hpp"
 #include "review/manual_scores.hpp"
 #include "review/review_run.hpp"
