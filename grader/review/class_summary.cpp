@@ -12,8 +12,8 @@ namespace {
 const nlohmann::json* find_check(const StudentRecord& r, const ScoreColumn& c) {
     if (!r.report.is_object() || !r.report.contains("katas")) return nullptr;
     for (const auto& k : r.report["katas"]) {
-        if (k.value("id", std::string()) != c.kata) continue;
-        for (const auto& check : k.value("checks", nlohmann::json::array())) {
+        if (k.value("id", std::string()) != c.kata || !k.contains("checks")) continue;
+        for (const auto& check : k["checks"]) {
             if (check.value("name", std::string()) == c.check) return &check;
         }
     }

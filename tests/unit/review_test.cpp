@@ -16,6 +16,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace interleave;
@@ -96,6 +97,8 @@ class FakeGrader final : public SubmissionGrader {
   public:
     GradeReport grade(const Submission& s, int slot) override {
         ++calls;
+        // Long enough that every worker thread takes a submission.
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
         {
             std::lock_guard lock(mutex);
             slots.insert(slot);
