@@ -70,7 +70,8 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
     }
     if (out_.empty()) throw std::invalid_argument("review: --out DIR is required");
     if (inputs_.empty() == roster_.empty())
-        throw std::invalid_argument("review: give submission folders or --roster, not both");
+        throw std::invalid_argument(
+            "review: give either submission folders or --roster (one of the two)");
 
     const Course course = load_course(project);
     ReviewPlan plan;

@@ -59,8 +59,8 @@ void write_class_summary(const std::filesystem::path& out,
                          const std::optional<std::filesystem::path>& manual_csv);
 
 /// Copies OUT/students/<name>/ of every shard folder into OUT of the merge and returns all
-/// records sorted by student (only those its students.json lists, when it has one). Throws std::invalid_argument on a student in two shards or a
-/// shard folder without records.
+/// records sorted by student (only those its students.json lists, when it has one). Throws
+/// std::invalid_argument on a student in two shards or a shard folder without records.
 std::vector<StudentRecord> merge_shards(const std::vector<std::filesystem::path>& shards,
                                         const std::filesystem::path& out);
 
