@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 
 namespace interleave {
 
@@ -72,21 +73,31 @@ std::string column_status(const StudentRecord& record, const ScoreColumn& column
 
 std::vector<std::pair<std::string, int>> common_failures(const std::vector<StudentRecord>& records,
                                                          std::size_t limit) {
-    std::map<std::string, int> counts;
+    // Messages that differ only in numbers (counts, thread ids, lines) are one failure; the
+    // first one seen stands for the group.
+    std::map<std::string, std::pair<std::string, int>> groups;
+    std::vector<std::string> order;
+    auto count = [&](const std::string& message) {
+        const std::string key = std::regex_replace(message, std::regex("[0-9]+"), "#");
+        auto [it, fresh] = groups.try_emplace(key, message, 0);
+        if (fresh) order.push_back(key);
+        ++it->second.second;
+    };
     for (const auto& r : records) {
-        if (!r.error.empty()) ++counts["grading error: " + first_line(r.error)];
+        if (!r.error.empty()) count("grading error: " + first_line(r.error));
         if (!r.report.is_object() || !r.report.contains("katas")) continue;
         for (const auto& k : r.report["katas"]) {
             for (const auto& c : k.value("checks", nlohmann::json::array())) {
                 const std::string status = c.value("status", std::string());
                 if (status != "fail" && status != "error") continue;
-                ++counts[fmt::format("{} {}: {}", k.value("id", std::string()),
-                                     c.value("name", std::string()),
-                                     first_line(c.value("message", std::string())))];
+                count(fmt::format("{} {}: {}", k.value("id", std::string()),
+                                  c.value("name", std::string()),
+                                  first_line(c.value("message", std::string()))));
             }
         }
     }
-    std::vector<std::pair<std::string, int>> out(counts.begin(), counts.end());
+    std::vector<std::pair<std::string, int>> out;
+    for (const auto& key : order) out.push_back(groups[key]);
     std::stable_sort(out.begin(), out.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
     if (out.size() > limit) out.resize(limit);

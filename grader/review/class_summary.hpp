@@ -29,7 +29,8 @@ std::optional<double> column_score(const StudentRecord& record, const ScoreColum
 /// The status ("pass", "fail", "skipped"...) of a column's check; empty when not graded.
 std::string column_status(const StudentRecord& record, const ScoreColumn& column);
 
-/// (message, count) of failed or errored checks, most common first, ties by message.
+/// (message, count) of failed or errored checks, most common first (ties in the order first
+/// seen). Messages that differ only in their numbers count as one, shown by the first seen.
 std::vector<std::pair<std::string, int>> common_failures(const std::vector<StudentRecord>& records,
                                                          std::size_t limit);
 

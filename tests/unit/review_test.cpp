@@ -272,7 +272,7 @@ TEST(Summary, CsvAndMarkdownHaveOneColumnPerCheckWorthPoints) {
 
 TEST(Summary, HtmlHasEverySectionAndEscapesStudentText) {
     std::vector<StudentRecord> rs{record("alice", 60, "ok"), record("bob", 0, "2 of 8 fail"),
-                                  record("dan", 0, "2 of 8 fail")};
+                                  record("dan", 0, "3 of 8 fail")};
     rs[1].tamper.push_back({"harness/x.cpp", "modified"});
     rs[0].designs.push_back({"exercises/05-url-pipeline/DESIGN.md", "<script>alert(1)</script>"});
     std::ostringstream html;
