@@ -101,8 +101,9 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
     go.jobs = build_jobs_ > 0 ? build_jobs_ : std::max(1, cores / jobs_);
     std::string kata_ids;
     for (const Exercise* e : plan.katas) kata_ids += e->id + " ";
-    plan.salt = fmt::format("grader {} katas {}tsan {} timing {} test-timeout {}", grader_version(),
-                            kata_ids, go.tsan, go.timing, go.test_timeout_seconds);
+    plan.salt = fmt::format("grader {} course {} katas {}tsan {} timing {} test-timeout {}",
+                            grader_version(), course_fingerprint(course, plan.katas), kata_ids,
+                            go.tsan, go.timing, go.test_timeout_seconds);
 
     const fs::path work = build_dir.empty() ? plan.out / "work" : fs::absolute(build_dir);
     say(fmt::format("review: {} of {} students{}, {} in parallel (build folders in {})",

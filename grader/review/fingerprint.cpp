@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace fs = std::filesystem;
@@ -37,6 +38,21 @@ std::string submission_fingerprint(const std::vector<const Exercise*>& katas, co
         }
     }
     material += "salt " + salt + "\n";
+    return content_hash(material);
+}
+
+std::string course_fingerprint(const Course& course, const std::vector<const Exercise*>& katas) {
+    std::vector<fs::path> files;
+    for (const Exercise* e : katas) files.push_back(e->yaml_path);
+    for (const char* top : {"CMakeLists.txt", "CMakePresets.json"})
+        files.push_back(course.root / top);
+    if (fs::is_directory(course.root / "harness")) {
+        for (const auto& entry : fs::recursive_directory_iterator(course.root / "harness"))
+            if (entry.is_regular_file()) files.push_back(entry.path());
+    }
+    std::sort(files.begin() + static_cast<std::ptrdiff_t>(katas.size()) + 2, files.end());
+    std::string material;
+    for (const auto& f : files) material += f.string() + " " + content_hash(read_file(f)) + "\n";
     return content_hash(material);
 }
 

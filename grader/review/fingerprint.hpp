@@ -22,4 +22,9 @@ std::string grader_version();
 std::string submission_fingerprint(const std::vector<const Exercise*>& katas,
                                    const std::filesystem::path& repo, const std::string& salt);
 
+/// Hashes what grading takes from the course tree for these katas: each exercise.yaml, every
+/// file under harness/ (sorted by path) and the top-level CMake files. A change to any of them
+/// makes earlier review results stale.
+std::string course_fingerprint(const Course& course, const std::vector<const Exercise*>& katas);
+
 }  // namespace interleave

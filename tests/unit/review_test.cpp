@@ -3,6 +3,7 @@
 #include "report.hpp"
 #include "reporter.hpp"
 #include "review/class_summary.hpp"
+#include "review/fingerprint.hpp"
 #include "review/manual_scores.hpp"
 #include "review/review_run.hpp"
 #include "review/roster.hpp"
@@ -311,4 +312,23 @@ TEST(Summary, MergeJoinsShardsAndRejectsAStudentTwice) {
     save_record(tmp.path() / "c" / "students" / "bob", record("bob", 0, "x"));
     EXPECT_THROW(merge_shards({tmp.path() / "b", tmp.path() / "c"}, tmp.path() / "all2"),
                  std::invalid_argument);
+}
+
+TEST(Fingerprint, ChangesWithTheStudentFileAndTheHarness) {
+    TempDir tmp;
+    Course course = counter_course(tmp.path() / "tree");
+    course.exercises[0].yaml_path =
+        tmp.path() / "tree" / "exercises" / "01-counter" / "exercise.yaml";
+    write(course.exercises[0].yaml_path, "id: counter");
+    write(tmp.path() / "tree" / "harness" / "01-counter" / "counter_test.cpp", "TEST(a) {}");
+    const std::vector<const Exercise*> katas{&course.exercises[0]};
+    const fs::path repo = make_repo(tmp.path() / "repo", "60");
+    const std::string before = submission_fingerprint(katas, repo, "v1");
+    EXPECT_EQ(submission_fingerprint(katas, repo, "v1"), before);
+    EXPECT_NE(submission_fingerprint(katas, repo, "v2"), before);
+    make_repo(repo, "59");
+    EXPECT_NE(submission_fingerprint(katas, repo, "v1"), before);
+    const std::string tree = course_fingerprint(course, katas);
+    write(tmp.path() / "tree" / "harness" / "01-counter" / "counter_test.cpp", "TEST(b) {}");
+    EXPECT_NE(course_fingerprint(course, katas), tree);
 }
