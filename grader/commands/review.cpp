@@ -105,7 +105,7 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
                             grader_version(), course_fingerprint(course, plan.katas), kata_ids,
                             go.tsan, go.timing, go.test_timeout_seconds);
 
-    const fs::path work = build_dir.empty() ? plan.out / "work" : fs::absolute(build_dir);
+    const fs::path work = build_dir.empty() ? plan.out / "slots" : fs::absolute(build_dir);
     say(fmt::format("review: {} of {} students{}, {} in parallel (build folders in {})",
                     plan.students.size(), everyone.size(),
                     shard_.empty() ? "" : " (shard " + shard_ + ")", jobs_, work.string()));

@@ -18,7 +18,7 @@ class ReviewCommand {
     bool parsed() const;
 
     /// Runs the parsed command against the course at `project`; `build_dir` (the global
-    /// --build-dir, may be empty) holds the worker slots, default OUT/work. Returns the exit
+    /// --build-dir, may be empty) holds the grading slots, default OUT/slots. Returns the exit
     /// code: 0 when every submission was graded, 1 when some had a grading error, 2 when the
     /// review itself could not run.
     int run(const std::filesystem::path& project, const std::string& build_dir);

@@ -101,7 +101,7 @@ std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader
     }
     std::atomic<std::size_t> next{0};
     std::atomic<int> done{0};
-    auto worker = [&](int slot) {
+    auto drain = [&](int slot) {
         for (std::size_t k = next++; k < todo.size(); k = next++) {
             const std::size_t i = todo[k];
             const Submission& s = plan.students[i];
@@ -125,8 +125,8 @@ std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader
     };
     const int jobs = std::max(1, std::min<int>(plan.jobs, static_cast<int>(todo.size())));
     std::vector<std::thread> threads;
-    for (int slot = 1; slot < jobs; ++slot) threads.emplace_back(worker, slot);
-    worker(0);
+    for (int slot = 1; slot < jobs; ++slot) threads.emplace_back(drain, slot);
+    drain(0);
     for (auto& t : threads) t.join();
     for (const auto& r : records) {
         if (!r.error.empty()) {

@@ -1,5 +1,5 @@
 #pragma once
-/// Reviewing a class: grade each submission (in parallel worker slots), keep one record per
+/// Reviewing a class: grade each submission (in parallel grading slots), keep one record per
 /// student, reuse the records whose fingerprint is unchanged, and write the class summary.
 
 #include "course.hpp"
@@ -15,7 +15,7 @@
 
 namespace interleave {
 
-/// Grades the katas of one submission in worker slot `slot` (0 <= slot < jobs); a slot is
+/// Grades the katas of one submission in grading slot `slot` (0 <= slot < jobs); a slot is
 /// used by one thread at a time. May throw: the review records the error and goes on.
 class SubmissionGrader {
   public:

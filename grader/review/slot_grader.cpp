@@ -32,7 +32,7 @@ fs::path SlotGrader::slot_dir(int slot) const {
 
 GradeReport SlotGrader::grade(const Submission& submission, int slot) {
     if (slot < 0 || static_cast<std::size_t>(slot) >= lock_fds_.size())
-        throw std::out_of_range(fmt::format("review: no worker slot {}", slot));
+        throw std::out_of_range(fmt::format("review: no grading slot {}", slot));
     const fs::path dir = slot_dir(slot);
     {
         std::lock_guard guard(lock_mutex_);

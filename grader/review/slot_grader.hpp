@@ -1,5 +1,5 @@
 #pragma once
-/// The real SubmissionGrader: each worker slot owns a build folder (WORK/slot-K) with its own
+/// The real SubmissionGrader: each grading slot owns a build folder (WORK/slot-K) with its own
 /// stage and its own configured release and tsan trees. The trees are reused from one
 /// submission to the next, so GoogleTest and the configure step cost once per slot; only the
 /// student's files are restaged and recompiled (ccache shares objects across slots).

@@ -5,7 +5,7 @@
 # everyone, and that two shards merged give the same summary as one run.
 #
 #   review_e2e.sh INTERLEAVE_BIN PROJECT_ROOT WORK_DIR
-# WORK_DIR keeps the worker slots' build trees between runs (configured once, then reused).
+# WORK_DIR keeps the grading slots' build trees between runs (configured once, then reused).
 set -euo pipefail
 
 BIN="$1"

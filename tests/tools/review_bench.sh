@@ -3,7 +3,7 @@
 # stubs and every counter mutant), graded with tests and ThreadSanitizer, no timing check.
 #
 #   tests/tools/review_bench.sh [N=30] [JOBS=2]
-# The worker slots' build trees live in build/review-bench/work and are kept, so a second run
+# The grading slots' build trees live in build/review-bench/slots and are kept, so a second run
 # measures grading alone; delete that folder to include the one-off configure and GoogleTest
 # build of each slot.
 set -euo pipefail
@@ -27,7 +27,7 @@ for i in $(seq -w 1 "$N"); do
 done
 
 start=$(date +%s.%N)
-"$ROOT/kata" --build-dir "$BENCH/work" review "$CLASS" --out "$BENCH/out" --kata counter \
+"$ROOT/kata" --build-dir "$BENCH/slots" review "$CLASS" --out "$BENCH/out" --kata counter \
   --no-timing --jobs "$JOBS"
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v n="$N" -v j="$JOBS" 'BEGIN {

@@ -98,7 +98,7 @@ class FakeGrader final : public SubmissionGrader {
   public:
     GradeReport grade(const Submission& s, int slot) override {
         ++calls;
-        // Long enough that every worker thread takes a submission.
+        // Long enough that every thread takes a submission.
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         {
             std::lock_guard lock(mutex);
