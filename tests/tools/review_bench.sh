@@ -15,6 +15,7 @@ BENCH="$ROOT/build/review-bench"
 CLASS="$BENCH/class"
 rm -rf "$CLASS" "$BENCH/out"
 mkdir -p "$CLASS"
+RUN="$(date +%s)"
 
 answers=("$ROOT/solutions/01-counter/counter.hpp" "$ROOT/exercises/01-counter/counter.hpp")
 for m in "$ROOT"/tests/mutants/counter/*/counter.hpp; do answers+=("$m"); done
@@ -22,8 +23,9 @@ for i in $(seq -w 1 "$N"); do
   repo="$CLASS/student-$i/exercises/01-counter"
   mkdir -p "$repo"
   cp "$ROOT/exercises/01-counter/exercise.yaml" "$repo/"
-  # Each student's file differs (a comment), so no run can reuse another's result.
-  { cat "${answers[$((10#$i % ${#answers[@]}))]}"; echo "// student $i"; } >"$repo/counter.hpp"
+  # Each student's file differs (a comment with the run's start time), so neither the review nor
+  # the compiler cache can reuse an earlier result.
+  { cat "${answers[$((10#$i % ${#answers[@]}))]}"; echo "// student $i, run $RUN"; } >"$repo/counter.hpp"
 done
 
 start=$(date +%s.%N)
