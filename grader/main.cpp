@@ -2,6 +2,7 @@
 // course -> plan -> grade (build, run, judge, score) -> reporters.
 #include "commands/package.hpp"
 #include "commands/export.hpp"
+#include "commands/review.hpp"
 #include "course.hpp"
 #include "grade.hpp"
 #include "process.hpp"
@@ -207,6 +208,8 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember(package_targets()));
     package->add_option("out", package_out, "OUT.zip (or a folder, for PrairieLearn)")->required();
+    // review
+    ReviewCommand review(app);
 
     CLI11_PARSE(app, argc, argv);
     install_interrupt_handler();
@@ -219,6 +222,7 @@ int main(int argc, char** argv) {
             execlp("ctest", "ctest", "--preset", "grader", static_cast<char*>(nullptr));
             throw std::runtime_error("could not start ctest (is CMake installed?)");
         }
+        if (review.parsed()) return review.run(project, build_dir);
 
         const Course course = load_course(project);
         if (package->parsed()) {

@@ -1,0 +1,147 @@
+#include "review/roster.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace interleave {
+
+namespace {
+
+bool is_repo(const fs::path& dir) {
+    return fs::is_directory(dir / "exercises");
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r\n");
+    return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::vector<Submission> discover_submissions(const std::vector<fs::path>& inputs) {
+    std::vector<Submission> out;
+    for (const auto& input : inputs) {
+        const fs::path dir = fs::absolute(input).lexically_normal();
+        if (!fs::is_directory(dir))
+            throw std::invalid_argument(fmt::format("review: {} is not a folder", input.string()));
+        if (is_repo(dir)) {
+            out.push_back({dir.filename().string(), dir});
+            continue;
+        }
+        std::size_t found = 0;
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            if (entry.is_directory() && is_repo(entry.path())) {
+                out.push_back({entry.path().filename().string(), entry.path()});
+                ++found;
+            }
+        }
+        if (found == 0)
+            throw std::invalid_argument(fmt::format(
+                "review: {} holds no student repository (no exercises/ in it or in its subfolders)",
+                input.string()));
+    }
+    return out;
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+    std::vector<std::string> fields(1);
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+                fields.back() += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                fields.back() += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            fields.emplace_back();
+        } else if (c != '\r') {
+            fields.back() += c;
+        }
+    }
+    for (auto& f : fields) f = trim(f);
+    return fields;
+}
+
+std::vector<Submission> read_roster(const fs::path& csv) {
+    std::ifstream in(csv);
+    if (!in) throw std::invalid_argument("review: cannot read the roster " + csv.string());
+    std::vector<Submission> out;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (trim(line).empty()) continue;
+        const auto fields = split_csv_line(line);
+        if (number == 1 && fields.size() >= 2 && fields[0] == "student" && fields[1] == "path")
+            continue;
+        if (fields.size() < 2 || fields[0].empty() || fields[1].empty())
+            throw std::invalid_argument(
+                fmt::format("review: {}:{}: expected \"student,path\", got \"{}\"", csv.string(),
+                            number, line));
+        fs::path repo = fields[1];
+        if (repo.is_relative()) repo = fs::absolute(csv).parent_path() / repo;
+        out.push_back({fields[0], repo.lexically_normal()});
+    }
+    return out;
+}
+
+std::vector<Submission> sorted_class(std::vector<Submission> all) {
+    std::sort(all.begin(), all.end(),
+              [](const Submission& a, const Submission& b) { return a.student < b.student; });
+    std::set<std::string> seen;
+    for (const auto& s : all) {
+        if (s.student.empty() || s.student == "." || s.student == ".." ||
+            s.student.find('/') != std::string::npos)
+            throw std::invalid_argument(
+                fmt::format("review: \"{}\" cannot name a student folder", s.student));
+        if (!seen.insert(s.student).second)
+            throw std::invalid_argument(fmt::format("review: student \"{}\" appears twice ({})",
+                                                    s.student, s.repo.string()));
+    }
+    return all;
+}
+
+Shard parse_shard(const std::string& spec) {
+    const auto slash = spec.find('/');
+    Shard s;
+    try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        std::size_t used = 0;
+        s.index = std::stoi(spec.substr(0, slash), &used);
+        if (used != slash) throw std::invalid_argument("junk");
+        const std::string count = spec.substr(slash + 1);
+        s.count = std::stoi(count, &used);
+        if (used != count.size()) throw std::invalid_argument("junk");
+    } catch (const std::exception&) {
+        throw std::invalid_argument(
+            fmt::format("review: --shard \"{}\" should read i/N, e.g. 1/4", spec));
+    }
+    if (s.count < 1 || s.index < 1 || s.index > s.count)
+        throw std::invalid_argument(fmt::format("review: --shard \"{}\" needs 1 <= i <= N", spec));
+    return s;
+}
+
+std::vector<Submission> take_shard(const std::vector<Submission>& sorted, Shard shard) {
+    std::vector<Submission> out;
+    for (std::size_t i = static_cast<std::size_t>(shard.index - 1); i < sorted.size();
+         i += static_cast<std::size_t>(shard.count))
+        out.push_back(sorted[i]);
+    return out;
+}
+
+}  // namespace interleave
