@@ -72,6 +72,11 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
     const std::string next = next_check(k);
     if (next.empty()) {
         ctx.out << fmt::format("\n{}: full marks. `./kata list` shows what comes next.\n", e->id);
+    } else if (const CheckResult* c = k.find(next);
+               c != nullptr && c->status == CheckStatus::skipped &&
+               c->message.find("disabled") != std::string::npos) {
+        ctx.out << fmt::format("\nnext check to pass: {} ({}: run `./kata check {}` without it)\n",
+                               next, c->message, e->id);
     } else {
         ctx.out << fmt::format("\nnext check to pass: {}. Stuck? `./kata hint {}` shows a hint.\n",
                                next, e->id);

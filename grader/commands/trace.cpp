@@ -42,8 +42,10 @@ std::string write_trace(ProcessRunner& runner, const Workspace& ws, const Exerci
                            fmt::join(spec.argv, " "));
     }
     if (!fs::exists(out)) {
-        return fmt::format("trace of {}: this kata's harness writes no trace (KATA_TRACE_FILE)",
-                           e.id);
+        return fmt::format(
+            "trace of {}: no trace was written: either the benchmark skipped its run (does the "
+            "code pass `./kata check {}`?), or this kata's harness has no KATA_TRACE_FILE support",
+            e.id, e.id);
     }
     return {};
 }
