@@ -45,6 +45,7 @@ std::vector<ListRow> list_rows(const Course& course, const StudentState& state, 
             row.next = p.next_check.empty() ? "-" : p.next_check;
             if (p.hash != hash_student_files(e, exercises_root)) {
                 row.status = "stale (changed since last check)";
+                row.next = "check again";
             } else {
                 row.status = p.full_marks() ? "passing" : "failing";
             }

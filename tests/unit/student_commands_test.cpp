@@ -168,6 +168,7 @@ TEST(ListCommand, StatusesFollowStateAndFiles) {
     rows = list_rows(p.course, s, stubs, p.exercises());
     EXPECT_EQ(rows[0].status, "stale (changed since last check)");
     EXPECT_TRUE(rows[0].current) << "a changed kata must be checked again";
+    EXPECT_EQ(rows[0].next, "check again");
 
     std::ostringstream out;
     render_list(rows, out);
