@@ -131,16 +131,13 @@ int run_watch(const CommandContext& ctx, Grader& grader, const WatchOptions& opt
     check.source = options.source.empty() ? fs::path{} : root;
     const bool terminal = ctx.interactive;
     WatchHooks hooks;
+    GradeReport last;  // the latest check, rendered whole (with its time) by `show`
     hooks.grade = [&](const Exercise& e) {
-        return check_kata(ctx, grader, e, check).katas.front();
+        last = check_kata(ctx, grader, e, check);
+        return last.katas.front();
     };
-    hooks.show = [&](const KataReport& k) {
-        GradeReport one;
-        one.course = ctx.course.title;
-        one.source = check.source.empty() ? "exercises" : check.source.string();
-        one.katas = {k};
-        total_up(one);
-        make_terminal_reporter(TerminalStyle{ctx.color, false})->render(one, ctx.out);
+    hooks.show = [&](const KataReport&) {
+        make_terminal_reporter(TerminalStyle{ctx.color, false})->render(last, ctx.out);
     };
     hooks.hint = [&](const Exercise& e) {
         StudentState state = load_state(state_file(ctx.project));
