@@ -120,6 +120,13 @@ TEST(Watch, RechecksOnSaveAndQuitsOnQ) {
         << child.output;
     EXPECT_TRUE(child.wait_for("Total:", 2, std::chrono::seconds(1))) << child.output;
 
+    // On a terminal the screen is cleared before each check and progress is shown; NO_COLOR
+    // (set for the child) keeps every colour code out.
+    EXPECT_NE(child.output.find("\033[2J"), std::string::npos);
+    EXPECT_NE(child.output.find("counter : build..."), std::string::npos);
+    for (const char* colour : {"\033[1m", "\033[31m", "\033[32m", "\033[0m"})
+        EXPECT_EQ(child.output.find(colour), std::string::npos) << "colour with NO_COLOR set";
+
     child.type("q");
     EXPECT_EQ(child.exit_status(std::chrono::seconds(20)), 0) << child.output;
     EXPECT_NE(child.output.find("bye"), std::string::npos) << child.output;
