@@ -1,6 +1,7 @@
 // interleave: the grader's command line. main() reads as the pipeline it runs:
 // course -> plan -> grade (build, run, judge, score) -> reporters.
 #include "commands/check.hpp"
+#include "commands/console.hpp"
 #include "commands/hint.hpp"
 #include "commands/list.hpp"
 #include "commands/reset.hpp"
@@ -225,9 +226,9 @@ int main(int argc, char** argv) {
         const CommandContext ctx{course,
                                  project,
                                  ws,
-                                 use_color(),
+                                 colour_wanted(isatty(STDOUT_FILENO) != 0, std::getenv("NO_COLOR")),
                                  isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0,
-                                 terminal_progress()};
+                                 progress_to(isatty(STDERR_FILENO) != 0, std::cerr)};
         PosixProcessRunner git_runner;
         GitStubSource stubs(git_runner, project);
         if (list->parsed()) return run_list(ctx, stubs);
