@@ -3,6 +3,13 @@
 #include "commands/package.hpp"
 #include "commands/export.hpp"
 #include "commands/review.hpp"
+#include "commands/check.hpp"
+#include "commands/console.hpp"
+#include "commands/hint.hpp"
+#include "commands/list.hpp"
+#include "commands/reset.hpp"
+#include "commands/state.hpp"
+#include "commands/watch.hpp"
 #include "course.hpp"
 #include "grade.hpp"
 #include "process.hpp"
@@ -210,6 +217,36 @@ int main(int argc, char** argv) {
     package->add_option("out", package_out, "OUT.zip (or a folder, for PrairieLearn)")->required();
     // review
     ReviewCommand review(app);
+    // student commands
+    auto* list = app.add_subcommand("list", "Every kata: status, last score, next check to pass");
+    auto* check = app.add_subcommand("check", "Grade one kata (default: the current one)");
+    CheckOptions check_options;
+    bool check_no_tsan = false;
+    bool check_no_timing = false;
+    check->add_option("kata", check_options.kata, "Kata id or folder (default: the current one)");
+    check->add_flag("--no-tsan", check_no_tsan, "Skip the ThreadSanitizer check");
+    check->add_flag("--no-timing", check_no_timing, "Skip the timing check");
+    check->add_flag("--verbose,-v", check_options.verbose, "Show every detail line");
+    check->add_flag("--trace", check_options.trace,
+                    "Also write build/trace/KATA.{student,reference}.json (url-pipeline)");
+    auto* hint = app.add_subcommand("hint", "Show one more hint for a kata (default: current)");
+    std::string hint_kata;
+    hint->add_option("kata", hint_kata, "Kata id or folder (default: the current one)");
+    auto* reset = app.add_subcommand("reset", "Back up your files of a kata, restore its stub");
+    std::string reset_name;
+    bool reset_yes = false;
+    reset->add_option("kata", reset_name, "Kata id or folder")->required();
+    reset->add_flag("--yes,-y", reset_yes, "Do not ask for confirmation");
+    auto* watch = app.add_subcommand("watch", "Re-check the current kata each time you save");
+    WatchOptions watch_options;
+    watch->add_flag("--poll", watch_options.poll, "Look for changes every second (no inotify)");
+    watch->add_flag("--manual", watch_options.manual, "Re-check only when Enter is pressed");
+    watch->add_flag("--no-tsan", check_no_tsan, "Skip the ThreadSanitizer check");
+    watch->add_flag("--no-timing", check_no_timing, "Skip the timing check");
+    watch
+        ->add_option("--source", watch_options.source,
+                     "Watch and grade DIR/<NN-name>/ instead of exercises/")
+        ->check(CLI::ExistingDirectory);
 
     CLI11_PARSE(app, argc, argv);
     install_interrupt_handler();
@@ -235,9 +272,24 @@ int main(int argc, char** argv) {
         }
         Workspace ws{project,
                      build_dir.empty() ? project / "build" / "grade" : fs::absolute(build_dir)};
+        const CommandContext ctx{course,
+                                 project,
+                                 ws,
+                                 colour_wanted(isatty(STDOUT_FILENO) != 0, std::getenv("NO_COLOR")),
+                                 isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0,
+                                 progress_to(isatty(STDERR_FILENO) != 0, std::cerr)};
+        PosixProcessRunner git_runner;
+        GitStubSource stubs(git_runner, project);
+        if (list->parsed()) return run_list(ctx, stubs);
+        if (hint->parsed()) return run_hint(ctx, hint_kata);
+        if (reset->parsed()) return run_reset(ctx, stubs, reset_name, reset_yes, ask_on_terminal);
         lock_build_dir(ws.build_root);
         PosixProcessRunner runner;
         Grader grader(course, runner, ws);
+        check_options.tsan = watch_options.check.tsan = !check_no_tsan;
+        check_options.timing = watch_options.check.timing = !check_no_timing;
+        if (check->parsed()) return run_check(ctx, grader, runner, check_options);
+        if (watch->parsed()) return run_watch(ctx, grader, watch_options);
 
         if (verify->parsed()) {
             VerifyOptions vo;
@@ -296,6 +348,7 @@ int main(int argc, char** argv) {
             go.source_label = "exercises";
         }
         const GradeReport report = grader.grade(go, terminal_progress());
+        if (go.source_label == "exercises") remember_grade(project, course, report);
 
         if (formats.empty()) formats.emplace_back("terminal");
         const ReporterContext context = process_context();

@@ -1,0 +1,91 @@
+#include "commands/check.hpp"
+
+#include "commands/state.hpp"
+#include "commands/trace.hpp"
+#include "reporter.hpp"
+
+#include <fmt/format.h>
+
+namespace interleave {
+
+GradeReport check_kata(const CommandContext& ctx, Grader& grader, const Exercise& e,
+                       const CheckOptions& options) {
+    GradeOptions go;
+    go.katas = {&e};
+    const bool own = options.source.empty();
+    go.layers = {{own ? ctx.exercises() : options.source, true}};
+    go.source_label = own ? "exercises" : options.source.string();
+    go.tsan = options.tsan;
+    go.timing = options.timing;
+    go.jobs = options.jobs;
+    go.test_timeout_seconds = options.test_timeout_seconds;
+    const GradeReport report = grader.grade(go, ctx.progress);
+    if (own) remember_grade(ctx.project, ctx.course, report);
+    return report;
+}
+
+const Exercise* kata_to_check(const CommandContext& ctx, const std::string& name) {
+    if (!name.empty()) return &find_kata(ctx.course, name, "check");
+    return current_kata(ctx.course, load_state(state_file(ctx.project)), ctx.exercises());
+}
+
+namespace {
+
+/// The student's trace from the tree just graded, the reference's from a tree of its own (so
+/// that the next check does not rebuild the student's).
+int write_traces(const CommandContext& ctx, ProcessRunner& runner, const Exercise& e,
+                 const CheckOptions& options) {
+    if (ctx.progress) ctx.progress(e.id, "trace (your code)");
+    const auto student = trace_path(ctx.project, e, "student");
+    const SourceLayers own = {{options.source.empty() ? ctx.exercises() : options.source, true}};
+    std::string error = write_trace(runner, ctx.ws, e, own, student);
+    if (error.empty()) {
+        if (ctx.progress) ctx.progress(e.id, "trace (reference)");
+        const Workspace reference{ctx.project, ctx.ws.build_root.parent_path() / "trace-reference"};
+        error = write_trace(runner, reference, e, {{ctx.project / "solutions", true}},
+                            trace_path(ctx.project, e, "reference"));
+    }
+    if (ctx.progress) ctx.progress(e.id, "done");
+    if (!error.empty()) {
+        ctx.err << "kata check " << e.id << " --trace: " << error << "\n";
+        return 2;
+    }
+    ctx.out << fmt::format(
+        "\ntraces written:\n  {}\n  {}\nopen each in https://ui.perfetto.dev (\"Open trace "
+        "file\"); exercises/{}/README.md says what to look for\n",
+        student.string(), trace_path(ctx.project, e, "reference").string(), e.folder);
+    return 0;
+}
+
+}  // namespace
+
+int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
+              const CheckOptions& options) {
+    const Exercise* e = kata_to_check(ctx, options.kata);
+    if (e == nullptr) {
+        ctx.out << "every kata has full marks (`./kata check KATA` grades one again)\n";
+        return 0;
+    }
+    const GradeReport report = check_kata(ctx, grader, *e, options);
+    make_terminal_reporter(TerminalStyle{ctx.color, options.verbose})->render(report, ctx.out);
+    const KataReport& k = report.katas.front();
+    const std::string next = next_check(k);
+    if (next.empty()) {
+        ctx.out << fmt::format("\n{}: full marks. `./kata list` shows what comes next.\n", e->id);
+    } else if (const CheckResult* c = k.find(next);
+               c != nullptr && c->status == CheckStatus::skipped &&
+               c->message.find("disabled") != std::string::npos) {
+        ctx.out << fmt::format("\nnext check to pass: {} ({}: run `./kata check {}` without it)\n",
+                               next, c->message, e->id);
+    } else {
+        ctx.out << fmt::format("\nnext check to pass: {}. Stuck? `./kata hint {}` shows a hint.\n",
+                               next, e->id);
+    }
+    for (const auto& c : k.checks) {
+        if (c.data.contains("infrastructure")) return 2;
+    }
+    if (options.trace) return write_traces(ctx, runner, *e, options);
+    return 0;
+}
+
+}  // namespace interleave

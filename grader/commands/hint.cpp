@@ -1,0 +1,44 @@
+#include "commands/hint.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace interleave {
+
+std::string next_hint(StudentState& state, const Exercise& e) {
+    const int total = static_cast<int>(e.hints.size());
+    if (total == 0) return fmt::format("{} has no hints; its README.md explains the idea\n", e.id);
+    KataProgress& p = state.katas[e.id];
+    const bool exhausted = p.hints_shown >= total;
+    p.hints_shown = std::min(p.hints_shown + 1, total);
+    std::string text;
+    for (int i = 0; i < p.hints_shown; ++i) {
+        text += fmt::format("hint {} of {} ({}): {}\n", i + 1, total, e.id,
+                            e.hints[static_cast<std::size_t>(i)]);
+    }
+    if (exhausted) {
+        text += fmt::format("no more hints for {}: all {} are shown above\n", e.id, total);
+    } else if (p.hints_shown < total) {
+        text += fmt::format("(`./kata hint {}` again for the next one)\n", e.id);
+    } else {
+        text += "that was the last hint\n";
+    }
+    return text;
+}
+
+int run_hint(const CommandContext& ctx, const std::string& kata) {
+    const std::filesystem::path file = state_file(ctx.project);
+    StudentState state = load_state(file);
+    const Exercise* e = kata.empty() ? current_kata(ctx.course, state, ctx.exercises())
+                                     : &find_kata(ctx.course, kata, "hint");
+    if (e == nullptr) {
+        ctx.out << "every kata has full marks: no hint needed\n";
+        return 0;
+    }
+    ctx.out << next_hint(state, *e);
+    save_state(file, state);
+    return 0;
+}
+
+}  // namespace interleave

@@ -1,0 +1,160 @@
+#include "commands/state.hpp"
+
+#include "workspace.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace interleave {
+
+namespace {
+
+/// FNV-1a, 64 bits: a fixed, portable hash (std::hash may differ between builds).
+void fnv1a(std::uint64_t& h, const std::string& bytes) {
+    for (unsigned char c : bytes) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+}
+
+}  // namespace
+
+fs::path state_file(const fs::path& project) {
+    return project / "build" / "state.json";
+}
+
+StudentState load_state(const fs::path& file) {
+    StudentState state;
+    if (!fs::exists(file)) return state;
+    std::ifstream in(file);
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(in);
+        for (const auto& [id, k] : doc.at("katas").items()) {
+            KataProgress p;
+            p.graded = k.value("graded", false);
+            p.score = k.value("score", 0.0);
+            p.max_score = k.value("max_score", 0.0);
+            p.hash = k.value("hash", "");
+            p.next_check = k.value("next_check", "");
+            p.hints_shown = k.value("hints_shown", 0);
+            state.katas[id] = p;
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(fmt::format(
+            "the progress file {} is unreadable ({}); delete it to start the record afresh",
+            file.string(), e.what()));
+    }
+    return state;
+}
+
+void save_state(const fs::path& file, const StudentState& state) {
+    nlohmann::json doc;
+    doc["version"] = 1;
+    doc["katas"] = nlohmann::json::object();
+    for (const auto& [id, p] : state.katas) {
+        doc["katas"][id] = {{"graded", p.graded},         {"score", p.score},
+                            {"max_score", p.max_score},   {"hash", p.hash},
+                            {"next_check", p.next_check}, {"hints_shown", p.hints_shown}};
+    }
+    fs::create_directories(file.parent_path());
+    const fs::path tmp = file.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << doc.dump(2) << "\n";
+        if (!out) throw std::runtime_error("cannot write the progress file " + tmp.string());
+    }
+    fs::rename(tmp, file);
+}
+
+std::vector<std::string> student_paths(const Exercise& e) {
+    std::vector<std::string> out;
+    for (const auto& f : e.student_files) out.push_back(e.folder + "/" + f);
+    return out;
+}
+
+std::string hash_student_files(const Exercise& e, const fs::path& exercises_root) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (const auto& rel : student_paths(e)) {
+        const fs::path p = exercises_root / rel;
+        fnv1a(h, rel);
+        fnv1a(h, std::string(1, '\0'));
+        if (fs::is_regular_file(p)) {
+            const std::string bytes = read_file(p);
+            fnv1a(h, std::to_string(bytes.size()) + ":");
+            fnv1a(h, bytes);
+        } else {
+            fnv1a(h, "<missing>");
+        }
+    }
+    return fmt::format("{:016x}", h);
+}
+
+std::string next_check(const KataReport& kata) {
+    for (const auto& c : kata.checks) {
+        if (c.status == CheckStatus::fail || c.status == CheckStatus::error) return c.name;
+        if (c.max_score > 0 && c.score < c.max_score) return c.name;
+    }
+    return kata.score >= kata.max_score ? "" : "tests";
+}
+
+void record_grade(StudentState& state, const GradeReport& report, const Course& course,
+                  const fs::path& exercises_root) {
+    for (const auto& k : report.katas) {
+        const Exercise* e = course.find(k.id);
+        if (e == nullptr) continue;
+        KataProgress& p = state.katas[k.id];
+        p.graded = true;
+        p.score = k.score;
+        p.max_score = k.max_score;
+        p.hash = hash_student_files(*e, exercises_root);
+        p.next_check = next_check(k);
+    }
+}
+
+bool done(const StudentState& state, const Exercise& e, const fs::path& exercises_root) {
+    const auto it = state.katas.find(e.id);
+    return it != state.katas.end() && it->second.full_marks() &&
+           it->second.hash == hash_student_files(e, exercises_root);
+}
+
+const Exercise* current_kata(const Course& course, const StudentState& state,
+                             const fs::path& exercises_root) {
+    for (const auto& e : course.exercises) {
+        if (!done(state, e, exercises_root)) return &e;
+    }
+    return nullptr;
+}
+
+const Exercise& find_kata(const Course& course, const std::string& name,
+                          const std::string& command) {
+    if (const Exercise* e = course.find(name)) return *e;
+    std::string known;
+    for (const auto& k : course.exercises) known += (known.empty() ? "" : ", ") + k.id;
+    throw std::invalid_argument(
+        fmt::format("kata {}: unknown kata \"{}\" (known: {})", command, name, known));
+}
+
+}  // namespace interleave
+
+namespace interleave {
+
+void remember_grade(const fs::path& project, const Course& course, const GradeReport& report) {
+    try {
+        const fs::path file = state_file(project);
+        StudentState state = load_state(file);
+        record_grade(state, report, course, project / "exercises");
+        save_state(file, state);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kata: warning: progress not saved: %s\n", e.what());
+    }
+}
+
+}  // namespace interleave
