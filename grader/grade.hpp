@@ -26,7 +26,7 @@ struct GradeOptions {
     /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
-    bool asan = true;                 ///< AddressSanitizer + UBSan check, where a kata has one
+    bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
 };
 
 struct TestRunOptions;  // checks.hpp

@@ -1,13 +1,13 @@
 // interleave: the grader's command line. main() reads as the pipeline it runs:
 // course -> plan -> grade (build, run, judge, score) -> reporters.
-#include "commands/package.hpp"
-#include "commands/export.hpp"
-#include "commands/review.hpp"
 #include "commands/check.hpp"
 #include "commands/console.hpp"
+#include "commands/export.hpp"
 #include "commands/hint.hpp"
 #include "commands/list.hpp"
+#include "commands/package.hpp"
 #include "commands/reset.hpp"
+#include "commands/review.hpp"
 #include "commands/state.hpp"
 #include "commands/watch.hpp"
 #include "course.hpp"
