@@ -135,8 +135,9 @@ long count_user_tasks(uid_t uid) {
 }
 
 std::vector<std::string> bubblewrap_prefix(const ProcessSpec& spec) {
-    std::vector<std::string> argv{"bwrap", "--ro-bind", "/",     "/",       "--dev",
-                                  "/dev",  "--proc",    "/proc", "--tmpfs", "/tmp"};
+    // No tmpfs over /tmp: the binary itself may live there. TMPDIR points into the scratch folder.
+    std::vector<std::string> argv{"bwrap", "--ro-bind", "/",      "/",
+                                  "--dev", "/dev",      "--proc", "/proc"};
     for (const auto& dir : spec.sandbox.writable) {
         for (const char* a : {"--bind", dir.c_str(), dir.c_str()}) argv.emplace_back(a);
     }

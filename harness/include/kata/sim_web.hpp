@@ -203,6 +203,19 @@ inline int process_thread_count() {
     return 0;
 }
 
+/// The thread count once threads that were just joined have left /proc: the kernel wakes
+/// pthread_join before it removes the finished thread, so a count taken right after a join can
+/// still include it. Waits up to 250 ms for the count to fall to `expected`; a thread that was
+/// never joined keeps the count above it.
+inline int settled_thread_count(int expected) {
+    int n = process_thread_count();
+    for (int i = 0; i < 50 && n > expected; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        n = process_thread_count();
+    }
+    return n;
+}
+
 struct Config {
     std::uint64_t seed = 1;
     std::size_t url_count = 1000;
@@ -739,7 +752,7 @@ RunReport measured_crawl(SimWeb& web, const std::vector<std::string>& urls, cons
     const auto t0 = std::chrono::steady_clock::now();
     crawl_fn(web, urls, limits, sink);
     rep.wall = std::chrono::steady_clock::now() - t0;
-    rep.threads_after = process_thread_count();
+    rep.threads_after = settled_thread_count(rep.threads_before);
     sink.close();
     sampler.stop();
     rep.peak_threads = web.peak_threads();
