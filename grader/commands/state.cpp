@@ -1,5 +1,6 @@
 #include "commands/state.hpp"
 
+#include "content_hash.hpp"
 #include "workspace.hpp"
 
 #include <fmt/format.h>
@@ -13,18 +14,6 @@
 namespace fs = std::filesystem;
 
 namespace interleave {
-
-namespace {
-
-/// FNV-1a, 64 bits: a fixed, portable hash (std::hash may differ between builds).
-void fnv1a(std::uint64_t& h, const std::string& bytes) {
-    for (unsigned char c : bytes) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-}
-
-}  // namespace
 
 fs::path state_file(const fs::path& project) {
     return project / "build" / "state.json";
@@ -81,20 +70,20 @@ std::vector<std::string> student_paths(const Exercise& e) {
 }
 
 std::string hash_student_files(const Exercise& e, const fs::path& exercises_root) {
-    std::uint64_t h = 14695981039346656037ULL;
+    // Each file as its path, a NUL, then "<size>:<bytes>" or "<missing>".
+    std::string material;
     for (const auto& rel : student_paths(e)) {
         const fs::path p = exercises_root / rel;
-        fnv1a(h, rel);
-        fnv1a(h, std::string(1, '\0'));
+        material += rel;
+        material += '\0';
         if (fs::is_regular_file(p)) {
             const std::string bytes = read_file(p);
-            fnv1a(h, std::to_string(bytes.size()) + ":");
-            fnv1a(h, bytes);
+            material += std::to_string(bytes.size()) + ":" + bytes;
         } else {
-            fnv1a(h, "<missing>");
+            material += "<missing>";
         }
     }
-    return fmt::format("{:016x}", h);
+    return content_hash(material);
 }
 
 std::string next_check(const KataReport& kata) {

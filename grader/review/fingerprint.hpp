@@ -2,6 +2,7 @@
 /// What makes a review result reusable: a content hash of a student's files, the grader's
 /// version and the grading options. Same fingerprint, same grade (up to timing noise).
 
+#include "content_hash.hpp"
 #include "course.hpp"
 
 #include <filesystem>
@@ -10,9 +11,6 @@
 #include <vector>
 
 namespace interleave {
-
-/// 64-bit FNV-1a of the bytes, as 16 hex digits. Stable across runs and machines.
-std::string content_hash(std::string_view bytes);
 
 /// The hash of the running grader binary (/proc/self/exe), or "unknown" when unreadable.
 std::string grader_version();
