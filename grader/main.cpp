@@ -194,6 +194,10 @@ int main(int argc, char** argv) {
     verify->add_flag("--no-timing", verify_no_timing,
                      "Skip timing for the reference (mutants that need it still run it)");
     verify->add_option("--jobs,-j", jobs, "Build parallelism")->check(CLI::NonNegativeNumber);
+    bool verify_all_checks = false;
+    verify->add_flag("--all-checks", verify_all_checks,
+                     "Run TSan and timing on every mutant too, not only the checks its "
+                     "expect.yaml names (a fuller mutant matrix, several times slower)");
 
     // export
     auto* export_cmd =
@@ -297,6 +301,7 @@ int main(int argc, char** argv) {
             vo.timing = !verify_no_timing;
             vo.jobs = jobs;
             vo.mutant_filter = mutant_filter;
+            vo.all_checks = verify_all_checks;
             const bool color = use_color();
             const auto rows = verify_course(
                 course, grader, vo,

@@ -31,6 +31,11 @@ struct VerifyOptions {
     int jobs = 0;
     /// Only mutants whose folder name contains this (empty: all).
     std::string mutant_filter;
+    /// Mutants run their tests plus the checks their expect.yaml names (fails or may_fail);
+    /// with all_checks they also run TSan and timing (when enabled above), so the mutant matrix
+    /// shows every check that would catch them. Slower: TSan on a hanging mutant waits for its
+    /// deadline three times over.
+    bool all_checks = false;
 };
 
 /// Runs the whole verification, calling `on_row` as each row is decided.

@@ -147,8 +147,8 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
                 contains(expect.fails, "tsan") || contains(expect.may_fail, "tsan");
             const bool needs_timing =
                 contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
-            m.tsan = options.tsan || needs_tsan;
-            m.timing = options.timing || needs_timing;
+            m.tsan = needs_tsan || (options.all_checks && options.tsan);
+            m.timing = needs_timing || (options.all_checks && options.timing);
             // ASan is a build of its own: mutants pay for it only when it is what catches them.
             m.asan = contains(expect.fails, "asan") || contains(expect.may_fail, "asan");
             const GradeReport mr = grader.grade(m, progress);

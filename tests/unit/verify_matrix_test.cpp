@@ -44,6 +44,23 @@ TEST(MutantMatrix, MarksCaughtAndExpectedChecks) {
     EXPECT_NE(survivor_line.find("<- BAD"), std::string::npos) << survivor_line;
 }
 
+TEST(MutantMatrix, HasAnAsanColumn) {
+    KataReport k = mutant_report(CheckStatus::fail, CheckStatus::skipped);
+    CheckResult asan;
+    asan.name = "asan";
+    asan.status = CheckStatus::fail;
+    k.checks.push_back(asan);
+    MutantExpectation expect;
+    expect.fails = {"tests", "asan"};
+    const std::string m = mutant_matrix({judge_mutant(k, "dangling", expect)});
+    const auto header = m.substr(m.find("counter"));
+    EXPECT_NE(header.substr(0, header.find('\n')).find("asan"), std::string::npos) << m;
+    const auto line = m.substr(m.find("dangling"));
+    // build ".", tests "[X]", tsan ".", asan "[X]", timing ".".
+    const auto row = line.substr(0, line.find('\n'));
+    EXPECT_EQ(row.find("[X]"), row.rfind("[X]") - 16) << row;
+}
+
 TEST(MutantMatrix, EmptyWithoutMutants) {
     EXPECT_EQ(mutant_matrix({}), "");
 }
