@@ -5,6 +5,7 @@
 #   tests/tools/flake_study.sh KATA N [MUTANT...]     e.g. flake_study.sh counter 20 global-mutex
 #
 # Extra grade options can be passed through KATA_STUDY_OPTS (default: --no-tsan).
+# KATA_STUDY_REFERENCE=0 leaves the reference out (when a separate study already covers it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 kata="$1"
@@ -14,7 +15,7 @@ opts=${KATA_STUDY_OPTS---no-tsan}
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-subjects=("reference" "$@")
+if [ "${KATA_STUDY_REFERENCE:-1}" = 0 ]; then subjects=("$@"); else subjects=("reference" "$@"); fi
 for subject in "${subjects[@]}"; do
   for i in $(seq "$runs"); do
     if [ "$subject" = reference ]; then source=(--solutions); else source=(--mutant "$subject"); fi
