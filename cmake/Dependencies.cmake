@@ -29,3 +29,16 @@ endif()
 if(INTERLEAVE_KATAS AND INTERLEAVE_BENCHMARKS)
   find_package(benchmark REQUIRED)
 endif()
+
+if(INTERLEAVE_GRADER)
+  # libcsv (Debian's libcsv-dev) parses the review's roster and manual-score CSV files.
+  find_path(LIBCSV_INCLUDE_DIR csv.h)
+  find_library(LIBCSV_LIBRARY csv)
+  if(NOT LIBCSV_INCLUDE_DIR OR NOT LIBCSV_LIBRARY)
+    message(FATAL_ERROR "libcsv not found (csv.h and libcsv): install the Debian package 'libcsv-dev'")
+  endif()
+  add_library(Csv::Csv UNKNOWN IMPORTED)
+  set_target_properties(Csv::Csv PROPERTIES
+    IMPORTED_LOCATION "${LIBCSV_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${LIBCSV_INCLUDE_DIR}")
+endif()

@@ -198,6 +198,15 @@ int main(int argc, char** argv) {
     verify->add_flag("--all-checks", verify_all_checks,
                      "Run TSan and timing on every mutant too, not only the checks its "
                      "expect.yaml names (a fuller mutant matrix, several times slower)");
+    int verify_runs = 1;
+    double safety_factor = 0;
+    verify->add_option("--runs", verify_runs, "Grade each reference N times (default 1)")
+        ->check(CLI::PositiveNumber);
+    verify
+        ->add_option("--safety-factor", safety_factor,
+                     "Exit 1 when a timing comparison's margin (full-credit ratio / worst "
+                     "ratio) is below F (default 0: off)")
+        ->check(CLI::NonNegativeNumber);
 
     // export
     auto* export_cmd =
@@ -302,6 +311,7 @@ int main(int argc, char** argv) {
             vo.jobs = jobs;
             vo.mutant_filter = mutant_filter;
             vo.all_checks = verify_all_checks;
+            vo.runs = verify_runs;
             const bool color = use_color();
             const auto rows = verify_course(
                 course, grader, vo,
@@ -322,7 +332,11 @@ int main(int argc, char** argv) {
             if (!matrix.empty())
                 std::cout << "\nmutant matrix (X: the check caught it; [ ]: the expected check)"
                           << matrix;
-            return bad == 0 ? 0 : 1;
+            std::cout << "\nreference margins (margin: full-credit ratio / worst ratio)"
+                      << margins_section(rows);
+            const auto thin = thin_margins(rows, safety_factor);
+            for (const auto& t : thin) std::cout << "verify: " << t << "\n";
+            return bad == 0 && thin.empty() ? 0 : 1;
         }
 
         GradeOptions go;

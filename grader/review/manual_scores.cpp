@@ -1,11 +1,13 @@
 #include "review/manual_scores.hpp"
 
 #include "review/class_summary.hpp"
+#include "review/csv_rows.hpp"
 #include "review/roster.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include <fstream>
+#include <algorithm>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -13,16 +15,11 @@ namespace fs = std::filesystem;
 namespace interleave {
 
 std::vector<ManualScore> read_manual_scores(const fs::path& csv) {
-    std::ifstream in(csv);
-    if (!in) throw std::invalid_argument("review: cannot read manual scores " + csv.string());
+    static const char* const names[] = {"student", "kata", "points", "comment"};
     std::vector<ManualScore> out;
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        auto fields = split_csv_line(line);
-        if (fields.size() == 1 && fields[0].empty()) continue;
-        if (number == 1 && fields[0] == "student") continue;
+    for (const auto& row : read_csv_file(csv, "manual scores")) {
+        auto fields = row.fields;
+        if (row.line == 1 && fields[0] == "student") continue;
         fields.resize(std::max<std::size_t>(fields.size(), 4));
         ManualScore m{fields[0], fields[1], 0, fields[3]};
         std::size_t used = 0;
@@ -31,10 +28,16 @@ std::vector<ManualScore> read_manual_scores(const fs::path& csv) {
         } catch (const std::exception&) {
             used = 0;
         }
-        if (m.student.empty() || m.kata.empty() || used == 0 || used != fields[2].size())
-            throw std::invalid_argument(
-                fmt::format("review: {}:{}: expected \"student,kata,points,comment\", got \"{}\"",
-                            csv.string(), number, line));
+        const int bad = m.student.empty()                       ? 0
+                        : m.kata.empty()                        ? 1
+                        : used == 0 || used != fields[2].size() ? 2
+                                                                : -1;
+        if (bad >= 0)
+            throw std::invalid_argument(fmt::format(
+                "review: {}:{}: field \"{}\" {}: expected \"student,kata,points,comment\", got "
+                "\"{}\"",
+                csv.string(), row.line, names[bad], bad == 2 ? "is not a number" : "is empty",
+                fmt::join(row.fields, ",")));
         out.push_back(m);
     }
     return out;

@@ -1,9 +1,11 @@
 #include "review/roster.hpp"
 
+#include "review/csv_rows.hpp"
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -15,13 +17,6 @@ namespace {
 
 bool is_repo(const fs::path& dir) {
     return fs::is_directory(dir / "exercises");
-}
-
-std::string trim(const std::string& s) {
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
 }
 
 }  // namespace
@@ -52,47 +47,25 @@ std::vector<Submission> discover_submissions(const std::vector<fs::path>& inputs
 }
 
 std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                fields.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                fields.back() += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            fields.emplace_back();
-        } else if (c != '\r') {
-            fields.back() += c;
-        }
-    }
-    for (auto& f : fields) f = trim(f);
-    return fields;
+    const auto rows = parse_csv(line, "line");
+    if (rows.empty()) return {""};
+    return rows.front().fields;
 }
 
 std::vector<Submission> read_roster(const fs::path& csv) {
-    std::ifstream in(csv);
-    if (!in) throw std::invalid_argument("review: cannot read the roster " + csv.string());
     std::vector<Submission> out;
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (trim(line).empty()) continue;
-        const auto fields = split_csv_line(line);
-        if (number == 1 && fields.size() >= 2 && fields[0] == "student" && fields[1] == "path")
+    for (const auto& row : read_csv_file(csv, "the roster")) {
+        const auto& fields = row.fields;
+        if (row.line == 1 && fields.size() >= 2 && fields[0] == "student" && fields[1] == "path")
             continue;
-        if (fields.size() < 2 || fields[0].empty() || fields[1].empty())
+        const char* missing = fields.empty() || fields[0].empty()      ? "student"
+                              : fields.size() < 2 || fields[1].empty() ? "path"
+                                                                       : nullptr;
+        if (missing != nullptr)
             throw std::invalid_argument(
-                fmt::format("review: {}:{}: expected \"student,path\", got \"{}\"", csv.string(),
-                            number, line));
+                fmt::format("review: {}:{}: field \"{}\" is empty: expected \"student,path\", "
+                            "got \"{}\"",
+                            csv.string(), row.line, missing, fmt::join(fields, ",")));
         fs::path repo = fields[1];
         if (repo.is_relative()) repo = fs::absolute(csv).parent_path() / repo;
         out.push_back({fields[0], repo.lexically_normal()});

@@ -23,7 +23,8 @@ std::vector<Submission> discover_submissions(const std::vector<std::filesystem::
 /// roster's folder). Throws std::invalid_argument naming the file and line of a bad row.
 std::vector<Submission> read_roster(const std::filesystem::path& csv);
 
-/// Splits one CSV line into fields (RFC 4180 quoting: "a, b" and "" for a quote).
+/// Splits one CSV line into fields (RFC 4180 quoting: "a, b" and "" for a quote), with libcsv;
+/// throws std::invalid_argument on a malformed line (see parse_csv()).
 std::vector<std::string> split_csv_line(const std::string& line);
 
 /// Sorts by student name and throws std::invalid_argument on a duplicate or on a name that

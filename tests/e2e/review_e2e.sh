@@ -108,4 +108,16 @@ done
 "$BIN" --root "$ROOT" review merge "$TMP/shard1" "$TMP/shard2" --out "$TMP/merged" ||
   fail "merge"
 cmp "$TMP/merged/summary.csv" "$CSV" || fail "merged shards differ from the single run"
+
+# Manual scores (read with libcsv): CRLF line ends and a quoted comment with a comma and quotes;
+# a malformed file is rejected with its file and line.
+printf 'student,kata,points,comment\r\nref-a,counter,5,"tidy, ""small"" diff"\r\n' >"$TMP/manual.csv"
+"$BIN" --root "$ROOT" review merge "$TMP/shard1" "$TMP/shard2" --out "$TMP/final" \
+  --manual "$TMP/manual.csv" || fail "merge with manual scores"
+grep -q 'counter: tidy, ""small"" diff' "$TMP/final/final.csv" ||
+  { cat "$TMP/final/final.csv"; fail "final.csv lacks the quoted manual comment"; }
+printf 'student,kata,points,comment\nref-a,counter,5,"never closed\n' >"$TMP/bad.csv"
+if "$BIN" --root "$ROOT" review merge "$TMP/shard1" "$TMP/shard2" --out "$TMP/bad" \
+  --manual "$TMP/bad.csv" >"$TMP/bad.log" 2>&1; then fail "a malformed manual.csv was accepted"; fi
+grep -q "bad.csv:2" "$TMP/bad.log" || { cat "$TMP/bad.log"; fail "the error should name bad.csv:2"; }
 echo "review e2e: all checks hold ($(($(date +%s) - start)) s)"
