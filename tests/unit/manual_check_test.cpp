@@ -3,6 +3,7 @@
 // format shows it. Renderings are compared with tests/unit/golden/manual_pending.<format>;
 // regenerate them with INTERLEAVE_UPDATE_GOLDEN=1 after an intended change.
 #include "manual_check.hpp"
+#include "commands/state.hpp"
 #include "course.hpp"
 #include "report_scenarios.hpp"
 #include "reporter.hpp"
@@ -306,6 +307,15 @@ TEST(ManualReview, APendingPartHasNoScoreInTheClassSummary) {
     EXPECT_FALSE(column_score(r, *design).has_value());
     EXPECT_EQ(column_status(r, *design), "pending");
     EXPECT_DOUBLE_EQ(r.max_total(), 100) << "the automatic maximum";
+}
+
+TEST(ManualStudentCommands, APendingPartIsNeverTheNextCheck) {
+    GradeReport r = pending_scenario();
+    EXPECT_EQ(next_check(r.katas[0]), "") << "full automatic marks: nothing left to rerun";
+    r.katas[0].checks[4].status = CheckStatus::fail;
+    r.katas[0].checks[4].score = 10;
+    total_up(r);
+    EXPECT_EQ(next_check(r.katas[0]), "timing");
 }
 
 }  // namespace
