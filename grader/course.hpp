@@ -36,6 +36,18 @@ struct TimingSpec {
     std::string advice;
 };
 
+/// checks.manual: a part a person grades (e.g. DESIGN.md). The grader reports it as pending,
+/// with its points outside the automatic total.
+struct ManualSpec {
+    int points = 0;
+    std::string file;   ///< one of the kata's student_files
+    std::string title;  ///< what the grader reads it for, shown in reports
+    /// Text the template leaves where an answer goes; a file still holding it is flagged.
+    std::string placeholder = "_Your answer._";
+    /// The check's name in reports: the file's stem in lower case ("design").
+    std::string check_name() const;
+};
+
 struct Exercise {
     std::string id;
     std::string folder;  ///< "01-counter"
@@ -55,6 +67,8 @@ struct Exercise {
     /// checks.tests.hidden: GoogleTest names ("Suite.Test") or prefixes ("Suite.Prefix*") whose
     /// results are reported only as a count; their sources live in harness/NN-name/hidden/.
     std::vector<std::string> hidden_tests;
+    /// checks.manual, graded by hand; not part of max_points().
+    std::optional<ManualSpec> manual;
 
     int max_points() const;
 };

@@ -10,9 +10,11 @@
 
 namespace interleave {
 
-enum class CheckStatus { pass, fail, error, skipped };
+/// `pending`: a manually graded part (checks.manual); its points are neither earned nor lost
+/// until a person grades it, so totals leave them out (KataReport::pending_points).
+enum class CheckStatus { pass, fail, error, skipped, pending };
 
-/// "pass", "fail", "error", "skipped": the spelling used in every report format.
+/// "pass", "fail", "error", "skipped", "pending": the spelling used in every report format.
 std::string to_string(CheckStatus status);
 
 /// One graded check of one kata (build, tests, tsan, timing).
@@ -37,6 +39,8 @@ struct KataReport {
     double score = 0;
     double max_score = 0;
     std::vector<CheckResult> checks;
+    /// Points of pending (manually graded) checks: not in score or max_score.
+    double pending_points = 0;
 
     const CheckResult* find(const std::string& check) const;
 };
@@ -51,9 +55,12 @@ struct GradeReport {
     std::vector<KataReport> katas;
     /// Notes about the environment that affect every kata (e.g. TSan rerun under setarch -R).
     std::vector<std::string> notes;
+    /// Points of every kata's pending (manually graded) checks: not in score or max_score.
+    double pending_points = 0;
 };
 
-/// Fills in the totals of a kata from its checks, and of the report from its katas.
+/// Fills in the totals of a kata from its checks, and of the report from its katas. Pending
+/// checks add to pending_points only.
 void total_up(KataReport& kata);
 void total_up(GradeReport& report);
 

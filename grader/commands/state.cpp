@@ -88,6 +88,7 @@ std::string hash_student_files(const Exercise& e, const fs::path& exercises_root
 
 std::string next_check(const KataReport& kata) {
     for (const auto& c : kata.checks) {
+        if (c.status == CheckStatus::pending) continue;  // graded by a person, not by a rerun
         if (c.status == CheckStatus::fail || c.status == CheckStatus::error) return c.name;
         if (c.max_score > 0 && c.score < c.max_score) return c.name;
     }

@@ -61,10 +61,14 @@ class GithubReporter final : public Reporter {
                                              where->line);
                     if (where->column > 0) properties += fmt::format("col={},", where->column);
                 }
-                const std::string title = c.max_score > 0
-                                              ? fmt::format("{} {}: {:.4g}/{:.4g}", k.folder,
-                                                            c.name, c.score, c.max_score)
-                                              : fmt::format("{} {}", k.folder, c.name);
+                const std::string title =
+                    c.status == CheckStatus::pending ? fmt::format(
+                                                           "{} {}: pending manual review ({:.4g} "
+                                                           "points)",
+                                                           k.folder, c.name, c.max_score)
+                    : c.max_score > 0 ? fmt::format("{} {}: {:.4g}/{:.4g}", k.folder, c.name,
+                                                    c.score, c.max_score)
+                                      : fmt::format("{} {}", k.folder, c.name);
                 properties += "title=" + escape_property(title);
                 std::string message = c.message;
                 for (const auto& d : c.details) {

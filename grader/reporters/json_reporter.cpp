@@ -12,11 +12,13 @@ nlohmann::json report_to_json(const GradeReport& report) {
     doc["max_score"] = report.max_score;
     doc["seconds"] = report.seconds;
     doc["notes"] = report.notes;
+    if (report.pending_points > 0) doc["pending_points"] = report.pending_points;
     doc["katas"] = nlohmann::json::array();
     for (const auto& k : report.katas) {
         nlohmann::json kj{
             {"id", k.id},       {"folder", k.folder},       {"title", k.title},
             {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
+        if (k.pending_points > 0) kj["pending_points"] = k.pending_points;
         for (const auto& c : k.checks) {
             kj["checks"].push_back(nlohmann::json{{"name", c.name},
                                                   {"status", to_string(c.status)},

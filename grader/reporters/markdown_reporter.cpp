@@ -19,6 +19,8 @@ std::string status_cell(CheckStatus s) {
             return "⚠️ error";
         case CheckStatus::skipped:
             return "⏭️ skipped";
+        case CheckStatus::pending:
+            return "📝 pending";
     }
     return "?";
 }
@@ -42,6 +44,12 @@ class MarkdownReporter final : public Reporter {
         out << fmt::format(
             "**Total: {:.4g}/{:.4g} ({:.0f}%)** in {:.1f} s\n", report.score, report.max_score,
             report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0, report.seconds);
+        if (report.pending_points > 0) {
+            out << fmt::format(
+                "\nThe total is automatic; {:.4g} more points are pending manual "
+                "review.\n",
+                report.pending_points);
+        }
     }
 };
 

@@ -39,6 +39,13 @@ class TerminalReporter final : public Reporter {
                          report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0,
                          report.seconds))
             << "\n";
+        if (report.pending_points > 0) {
+            out << paint("1",
+                         fmt::format(
+                             "       automatic total; {:.4g} more points pending manual review",
+                             report.pending_points))
+                << "\n";
+        }
     }
 
   private:
@@ -66,6 +73,8 @@ class TerminalReporter final : public Reporter {
                 return paint("35", "ERR ");
             case CheckStatus::skipped:
                 return paint("2", "SKIP");
+            case CheckStatus::pending:
+                return paint("36", "PEND");
         }
         return "????";
     }

@@ -23,7 +23,8 @@ struct ScoreColumn {
 /// The columns of a class, in the order the reports list katas and checks.
 std::vector<ScoreColumn> score_columns(const std::vector<StudentRecord>& records);
 
-/// A student's points for a column; nullopt when the kata was not graded (error, other kata).
+/// A student's points for a column; nullopt when the kata was not graded (error, other kata)
+/// or the check is pending manual review.
 std::optional<double> column_score(const StudentRecord& record, const ScoreColumn& column);
 
 /// The status ("pass", "fail", "skipped"...) of a column's check; empty when not graded.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
 
 namespace fs = std::filesystem;
@@ -107,7 +108,33 @@ std::vector<std::string> read_instructor_only(const YamlFields& f) {
     return globs;
 }
 
+/// checks.manual: {points, file, title, placeholder}; `file` must be a student file.
+ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& student_files) {
+    ManualSpec spec;
+    spec.points = read_points(m);
+    spec.file = m.str("file");
+    if (std::find(student_files.begin(), student_files.end(), spec.file) == student_files.end()) {
+        m.fail("file", fmt::format("\"{}\" is not one of the kata's student_files", spec.file));
+    }
+    for (const char* taken : {"build", "tests", "tsan", "timing", "asan"}) {
+        if (spec.check_name() == taken)
+            m.fail("file", fmt::format("\"{}\" would name the check `{}`, which the grader uses",
+                                       spec.file, taken));
+    }
+    spec.title = m.str_or("title", "graded by hand");
+    spec.placeholder = m.str_or("placeholder", spec.placeholder);
+    m.reject_unknown();
+    return spec;
+}
+
 }  // namespace
+
+std::string ManualSpec::check_name() const {
+    std::string stem = std::filesystem::path(file).stem().string();
+    std::transform(stem.begin(), stem.end(), stem.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return stem;
+}
 
 int Exercise::max_points() const {
     return tests_points.value_or(0) + tsan_points.value_or(0) + (timing ? timing->points : 0) +
@@ -171,6 +198,7 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
         e.asan_points = read_points(a);
         a.reject_unknown();
     }
+    if (checks.has("manual")) e.manual = read_manual(checks.map("manual"), e.student_files);
     checks.reject_unknown();
     if (!e.tests_points) checks.fail("tests", "every kata needs a tests check");
     e.hints = f.strings_or("hints");

@@ -1,6 +1,7 @@
 #include "grade.hpp"
 
 #include "checks.hpp"
+#include "manual_check.hpp"
 #include "visibility.hpp"
 
 #include <fmt/format.h>
@@ -66,8 +67,17 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
             "namespaces here; install the bubblewrap package");
     }
     report.notes.emplace_back(effective.isolate ? kIsolationBubblewrap : kIsolationRlimits);
-    for (const Exercise* e : options.katas)
+    for (const Exercise* e : options.katas) {
         report.katas.push_back(grade_kata(*e, effective, progress));
+        // The manually graded part: pending whatever the other checks did (total_up below
+        // keeps its points out of the automatic total).
+        if (e->manual) {
+            const fs::path file = ws_.stage_dir(*e) / e->manual->file;
+            report.katas.back().checks.push_back(judge_manual(
+                *e->manual,
+                fs::exists(file) ? std::optional<std::string>(read_file(file)) : std::nullopt));
+        }
+    }
     for (const auto& k : report.katas) {
         for (const auto& c : k.checks) {
             for (const auto& d : c.details) {

@@ -91,10 +91,11 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
         GradeOptions reference = base;
         reference.layers = {solutions};
         reference.source_label = "solutions";
-        // Every check passes, except one switched off for this run.
+        // Every check passes, except one switched off for this run; a manually graded part is
+        // pending whatever the code does.
         auto full_marks = [&](const KataReport& k) {
             return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
-                if (c.status == CheckStatus::pass) return true;
+                if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
                 return c.status == CheckStatus::skipped &&
                        ((c.name == "tsan" && !options.tsan) ||
                         (c.name == "timing" && !options.timing) ||

@@ -202,4 +202,69 @@ TEST(JudgeMutant, NamedCheckMustFailAndNoOther) {
     EXPECT_NE(row.why.find("survived: check `tests` did not fail"), std::string::npos);
 }
 
+/// A kata with a manually graded DESIGN.md (checks.manual).
+class FakeGradingManual : public FakeGrading {
+  protected:
+    void SetUp() override {
+        FakeGrading::SetUp();
+        write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
+id: counter
+title: Counter
+student_files: [counter.hpp, DESIGN.md]
+checks:
+  tests: {points: 60}
+  tsan: {points: 20}
+  manual: {points: 10, file: DESIGN.md, title: why this design}
+)");
+        write(root_ / "exercises/01-counter/DESIGN.md", "# Design\n\n_Your answer._\n");
+        write(root_ / "solutions/01-counter/DESIGN.md",
+              "# Design\n\nOne atomic per shard, summed on read.\n");
+        course_ = load_course(root_);
+    }
+};
+
+TEST_F(FakeGradingManual, DesignIsPendingAndOutsideTheAutomaticTotal) {
+    FakeProcessRunner runner(toolchain(2, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("solutions"));
+    EXPECT_EQ(summarise_checks(r.katas[0]), "build pass, tests pass, tsan pass, design pending");
+    EXPECT_DOUBLE_EQ(r.score, 80);
+    EXPECT_DOUBLE_EQ(r.max_score, 80) << "pending points are neither earned nor lost";
+    EXPECT_DOUBLE_EQ(r.pending_points, 10);
+    EXPECT_DOUBLE_EQ(r.katas[0].pending_points, 10);
+    const CheckResult* design = r.katas[0].find("design");
+    ASSERT_NE(design, nullptr);
+    EXPECT_EQ(design->message, "manually graded: DESIGN.md (8 words)");
+    EXPECT_DOUBLE_EQ(design->max_score, 10);
+}
+
+TEST_F(FakeGradingManual, TheStubIsFlaggedAsStillTheTemplate) {
+    FakeProcessRunner runner(toolchain(0, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("exercises"));
+    const CheckResult* design = r.katas[0].find("design");
+    ASSERT_NE(design, nullptr);
+    EXPECT_EQ(design->status, CheckStatus::pending);
+    EXPECT_NE(design->message.find("still the template"), std::string::npos) << design->message;
+    EXPECT_TRUE(design->data["template"].get<bool>());
+}
+
+TEST_F(FakeGradingManual, VerifyAcceptsAPendingPartAsFullMarks) {
+    FakeProcessRunner runner([this](const ProcessSpec& spec) {
+        // The stub's tests fail, the reference's pass: the staged header tells them apart.
+        std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+        const std::string staged((std::istreambuf_iterator<char>(in)), {});
+        return toolchain(staged.find("stub") != std::string::npos ? 0 : 2, false, 0.5)(spec);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    VerifyOptions o;
+    o.katas = {&course_.exercises[0]};
+    const auto rows = verify_course(course_, grader, o, {});
+    ASSERT_GE(rows.size(), 2u);
+    EXPECT_EQ(rows[0].subject, "reference");
+    EXPECT_TRUE(rows[0].ok) << rows[0].why << " / " << rows[0].observed;
+    EXPECT_EQ(rows[1].subject, "stub");
+    EXPECT_TRUE(rows[1].ok) << rows[1].why << " / " << rows[1].observed;
+}
+
 }  // namespace
