@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,6 +29,9 @@ namespace {
 
 std::mutex g_running_mutex;
 std::set<pid_t> g_running;
+/// Set while kill_all_running() stops the groups: a run that starts meanwhile kills its own
+/// group at once, and a run whose leader ends leaves the rest of the group to the stop.
+std::atomic<bool> g_stopping{false};
 
 /// Keeps the head and the tail of a stream within a byte budget.
 class CappedBuffer {
@@ -230,9 +234,38 @@ std::map<std::string, std::string> base_environment() {
     return env;
 }
 
-void PosixProcessRunner::kill_all_running() {
-    std::lock_guard lock(g_running_mutex);
-    for (pid_t pid : g_running) kill(-pid, SIGKILL);
+namespace {
+
+/// Whether a live process of group `pgid` is left (a zombie only waits to be reaped: it is not).
+bool group_alive(pid_t pgid) {
+    if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;
+    return process_group_usage(pgid).processes > 0;
+}
+
+/// Polls until no group of `pgids` is alive or `until` passes; returns the groups still alive.
+std::vector<pid_t> wait_until_gone(std::vector<pid_t> pgids,
+                                   std::chrono::steady_clock::time_point until) {
+    for (;;) {
+        std::erase_if(pgids, [](pid_t g) { return !group_alive(g); });
+        if (pgids.empty() || std::chrono::steady_clock::now() >= until) return pgids;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace
+
+void PosixProcessRunner::kill_all_running(std::chrono::milliseconds grace) {
+    std::vector<pid_t> groups;
+    {
+        std::lock_guard lock(g_running_mutex);
+        g_stopping = true;
+        groups.assign(g_running.begin(), g_running.end());
+    }
+    for (pid_t pgid : groups) kill(-pgid, SIGTERM);
+    groups = wait_until_gone(groups, std::chrono::steady_clock::now() + grace);
+    for (pid_t pgid : groups) kill(-pgid, SIGKILL);
+    wait_until_gone(groups, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    g_stopping = false;
 }
 
 ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
@@ -326,6 +359,7 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     {
         std::lock_guard lock(g_running_mutex);
         g_running.insert(pid);
+        if (g_stopping) kill(-pid, SIGKILL);  // too late for the stop's SIGTERM
     }
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -397,20 +431,26 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         }
     }
     if (timed_out) {
+        // SIGTERM, then until the grace period ends for the leader to be reaped and every other
+        // process of the group to end (reading the pipes meanwhile, so none blocks on a write).
         kill(-pid, SIGTERM);
         const auto grace_end = std::chrono::steady_clock::now() + grace_;
-        while (waitpid(pid, &status, WNOHANG) != pid) {
-            if (std::chrono::steady_clock::now() >= grace_end) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                break;
+        while (std::chrono::steady_clock::now() < grace_end) {
+            if (!reaped) reaped = waitpid(pid, &status, WNOHANG) == pid;
+            if (reaped && !group_alive(pid)) break;
+            if (open_fds > 0) {
+                drain_ready(10);
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        kill(-pid, SIGKILL);
+        if (!reaped) waitpid(pid, &status, 0);
     }
     // Whatever the child left behind in its group goes too (a detached grandchild holding the
     // pipes open must not keep us reading until the deadline), then the pipes are drained.
-    kill(-pid, SIGKILL);
+    // During kill_all_running() the stop ends the group itself, after its grace period.
+    if (!g_stopping) kill(-pid, SIGKILL);
     const auto drain_end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (open_fds > 0 && std::chrono::steady_clock::now() < drain_end) drain_ready(50);
     for (auto& f : fds) {
