@@ -96,7 +96,10 @@ class PosixProcessRunner final : public ProcessRunner {
     /// SIGTERM to each group, up to `grace` for all of them to end, SIGKILL to the groups still
     /// alive, then up to a second more for those to go. A group started while this runs gets
     /// SIGKILL at once. On return no live (non-zombie) process of those groups is left, unless
-    /// one survived SIGKILL for over a second (a process stuck in the kernel).
+    /// one survived SIGKILL for over a second (a process stuck in the kernel). The stop also
+    /// reaches the process groups of the groups' descendants (ninja runs each compiler in a
+    /// group of its own). A run() in progress does not return before the stop ends, so its
+    /// caller cannot report a stopped child as a failure; the caller of this exits right after.
     static void kill_all_running(std::chrono::milliseconds grace = kTerminateGrace);
 
   private:

@@ -242,6 +242,39 @@ bool group_alive(pid_t pgid) {
     return process_group_usage(pgid).processes > 0;
 }
 
+/// Group `pgid` and the process groups of every descendant of its processes. A build tool may
+/// put what it starts in groups of their own (ninja runs each compiler so), out of reach of a
+/// signal to the tool's group; they are listed here so that the stop reaches them too.
+std::vector<pid_t> groups_of_tree(pid_t pgid) {
+    struct Entry {
+        int ppid = 0;
+        int pgrp = 0;
+    };
+    std::map<int, Entry> table;
+    for_each_process([&](int pid, const char* fields) {
+        Entry e;
+        char state = 0;
+        if (std::sscanf(fields, "%c %d %d", &state, &e.ppid, &e.pgrp) == 3 && state != 'Z')
+            table[pid] = e;
+    });
+    std::set<int> in_tree;
+    std::vector<int> frontier;
+    for (const auto& [pid, e] : table) {
+        if (e.pgrp == pgid) frontier.push_back(pid);
+    }
+    while (!frontier.empty()) {
+        const int pid = frontier.back();
+        frontier.pop_back();
+        if (!in_tree.insert(pid).second) continue;
+        for (const auto& [child, e] : table) {
+            if (e.ppid == pid) frontier.push_back(child);
+        }
+    }
+    std::set<pid_t> groups{pgid};
+    for (const int pid : in_tree) groups.insert(table[pid].pgrp);
+    return {groups.begin(), groups.end()};
+}
+
 /// Polls until no group of `pgids` is alive or `until` passes; returns the groups still alive.
 std::vector<pid_t> wait_until_gone(std::vector<pid_t> pgids,
                                    std::chrono::steady_clock::time_point until) {
@@ -255,12 +288,17 @@ std::vector<pid_t> wait_until_gone(std::vector<pid_t> pgids,
 }  // namespace
 
 void PosixProcessRunner::kill_all_running(std::chrono::milliseconds grace) {
-    std::vector<pid_t> groups;
+    std::vector<pid_t> started;
     {
         std::lock_guard lock(g_running_mutex);
         g_stopping = true;
-        groups.assign(g_running.begin(), g_running.end());
+        started.assign(g_running.begin(), g_running.end());
     }
+    std::set<pid_t> every_group;
+    for (pid_t pgid : started) {
+        for (pid_t g : groups_of_tree(pgid)) every_group.insert(g);
+    }
+    std::vector<pid_t> groups(every_group.begin(), every_group.end());
     for (pid_t pgid : groups) kill(-pgid, SIGTERM);
     groups = wait_until_gone(groups, std::chrono::steady_clock::now() + grace);
     for (pid_t pgid : groups) kill(-pgid, SIGKILL);
@@ -433,18 +471,20 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     if (timed_out) {
         // SIGTERM, then until the grace period ends for the leader to be reaped and every other
         // process of the group to end (reading the pipes meanwhile, so none blocks on a write).
-        kill(-pid, SIGTERM);
+        const std::vector<pid_t> groups = groups_of_tree(pid);
+        for (pid_t g : groups) kill(-g, SIGTERM);
         const auto grace_end = std::chrono::steady_clock::now() + grace_;
         while (std::chrono::steady_clock::now() < grace_end) {
             if (!reaped) reaped = waitpid(pid, &status, WNOHANG) == pid;
-            if (reaped && !group_alive(pid)) break;
+            // A deadline already passed: one look at the groups, no waiting.
+            if (reaped && wait_until_gone(groups, {}).empty()) break;
             if (open_fds > 0) {
                 drain_ready(10);
             } else {
                 std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
         }
-        kill(-pid, SIGKILL);
+        for (pid_t g : groups) kill(-g, SIGKILL);
         if (!reaped) waitpid(pid, &status, 0);
     }
     // Whatever the child left behind in its group goes too (a detached grandchild holding the
@@ -460,6 +500,9 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         std::lock_guard lock(g_running_mutex);
         g_running.erase(pid);
     }
+    // An interrupted run does not return while the stop lasts: its caller would take the
+    // stopped child for a failure and could report or record it before the process exits.
+    while (g_stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
     outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);

@@ -110,6 +110,33 @@ TEST(PosixProcessRunner, InterruptEndsEarlyWhenTheGroupObeysSigterm) {
     std::filesystem::remove(pid_file);
 }
 
+TEST(PosixProcessRunner, InterruptReachesChildrenInGroupsOfTheirOwn) {
+    PosixProcessRunner r;
+    const auto pid_file = std::filesystem::temp_directory_path() /
+                          ("interleave-interrupt-tree-" + std::to_string(getpid()));
+    std::thread runner;
+    // Like ninja with its compilers: the child runs in a process group (and session) of its
+    // own, and the leader dies on SIGTERM without passing it on.
+    const pid_t pgid = start_group(r,
+                                   "setsid sleep 30 & echo $! > " + pid_file.string() +
+                                       ".child; echo $$ > " + pid_file.string() + "; wait",
+                                   pid_file, runner);
+    ASSERT_GT(pgid, 0) << "the shell never started";
+    std::ifstream in(pid_file.string() + ".child");
+    pid_t child = 0;
+    ASSERT_TRUE(in >> child);
+    const auto give_up = std::chrono::steady_clock::now() + 2s;
+    while (process_group_usage(child).processes == 0 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(process_group_usage(child).processes, 1) << "the child's own group";
+    PosixProcessRunner::kill_all_running(2s);
+    EXPECT_EQ(process_group_usage(pgid).processes, 0);
+    EXPECT_EQ(process_group_usage(child).processes, 0) << "the child in its own group survived";
+    runner.join();
+    std::filesystem::remove(pid_file);
+    std::filesystem::remove(pid_file.string() + ".child");
+}
+
 TEST(PosixProcessRunner, DeadlineWaitsForTheGroupNotOnlyTheLeader) {
     PosixProcessRunner r(300ms);
     const auto pid_file = std::filesystem::temp_directory_path() /
