@@ -77,17 +77,30 @@ class ProcessRunner {
     virtual ProcessOutcome run(const ProcessSpec& spec) = 0;
 };
 
+/// How long a process group may take to end after SIGTERM before it gets SIGKILL, on a deadline
+/// and on Ctrl-C. The stop ends early as soon as no live process of the group is left. SIGTERM
+/// comes first so that a build tool can stop what it started: ninja runs each compiler in a
+/// process group of its own, which a SIGKILL to ninja's group would never reach.
+inline constexpr std::chrono::milliseconds kTerminateGrace{2000};
+
 /// The real runner: fork/exec in a new process group, stdin from /dev/null, stdout and stderr
 /// through close-on-exec pipes read by one poll loop with the deadline; on expiry SIGTERM to
-/// the group, a grace period, then SIGKILL to the group.
+/// the group, up to `grace` for every process of the group to end, then SIGKILL to the group.
 class PosixProcessRunner final : public ProcessRunner {
   public:
-    explicit PosixProcessRunner(std::chrono::milliseconds grace = std::chrono::milliseconds(500))
+    explicit PosixProcessRunner(std::chrono::milliseconds grace = kTerminateGrace)
         : grace_(grace) {}
     ProcessOutcome run(const ProcessSpec& spec) override;
 
-    /// Kills every process group this runner has started and not yet reaped (for Ctrl-C).
-    static void kill_all_running();
+    /// Stops every process group any runner has started and not yet reaped (for Ctrl-C):
+    /// SIGTERM to each group, up to `grace` for all of them to end, SIGKILL to the groups still
+    /// alive, then up to a second more for those to go. A group started while this runs gets
+    /// SIGKILL at once. On return no live (non-zombie) process of those groups is left, unless
+    /// one survived SIGKILL for over a second (a process stuck in the kernel). The stop also
+    /// reaches the process groups of the groups' descendants (ninja runs each compiler in a
+    /// group of its own). A run() in progress does not return before the stop ends, so its
+    /// caller cannot report a stopped child as a failure; the caller of this exits right after.
+    static void kill_all_running(std::chrono::milliseconds grace = kTerminateGrace);
 
   private:
     std::chrono::milliseconds grace_;

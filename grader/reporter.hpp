@@ -23,6 +23,10 @@ class Reporter {
 struct TerminalStyle {
     bool color = false;
     bool verbose = false;  ///< every detail line, not only the first few per check
+    /// The command that printed the report: the line that counts hidden detail lines suggests
+    /// rerunning it with --verbose ("kata check --verbose"). Only `kata grade`, which can also
+    /// write a JSON report, mentions that report too.
+    std::string command = "kata grade";
 };
 
 std::unique_ptr<Reporter> make_terminal_reporter(TerminalStyle style);

@@ -67,7 +67,8 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
         return 0;
     }
     const GradeReport report = check_kata(ctx, grader, *e, options);
-    make_terminal_reporter(TerminalStyle{ctx.color, options.verbose})->render(report, ctx.out);
+    make_terminal_reporter(TerminalStyle{ctx.color, options.verbose, "kata check"})
+        ->render(report, ctx.out);
     const KataReport& k = report.katas.front();
     const std::string next = next_check(k);
     if (next.empty()) {

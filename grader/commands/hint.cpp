@@ -28,16 +28,14 @@ std::string next_hint(StudentState& state, const Exercise& e) {
 }
 
 int run_hint(const CommandContext& ctx, const std::string& kata) {
-    const std::filesystem::path file = state_file(ctx.project);
-    StudentState state = load_state(file);
-    const Exercise* e = kata.empty() ? current_kata(ctx.course, state, ctx.exercises())
-                                     : &find_kata(ctx.course, kata, "hint");
-    if (e == nullptr) {
-        ctx.out << "every kata has full marks: no hint needed\n";
-        return 0;
-    }
-    ctx.out << next_hint(state, *e);
-    save_state(file, state);
+    const Exercise* named = kata.empty() ? nullptr : &find_kata(ctx.course, kata, "hint");
+    std::string text = "every kata has full marks: no hint needed\n";
+    update_state(state_file(ctx.project), [&](StudentState& state) {
+        const Exercise* e =
+            named != nullptr ? named : current_kata(ctx.course, state, ctx.exercises());
+        if (e != nullptr) text = next_hint(state, *e);
+    });
+    ctx.out << text;
     return 0;
 }
 

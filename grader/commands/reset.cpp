@@ -108,14 +108,13 @@ int run_reset(const CommandContext& ctx, StubSource& stubs, const std::string& k
     for (const auto& rel : r.saved) ctx.out << fmt::format("  saved    {}\n", rel);
     for (const auto& rel : r.restored) ctx.out << fmt::format("  restored exercises/{}\n", rel);
     // The kata starts over: forget its grade, keep the hints already seen.
-    const fs::path file = state_file(ctx.project);
-    StudentState state = load_state(file);
-    if (auto it = state.katas.find(e.id); it != state.katas.end()) {
-        const int hints = it->second.hints_shown;
-        it->second = KataProgress{};
-        it->second.hints_shown = hints;
-        save_state(file, state);
-    }
+    update_state(state_file(ctx.project), [&](StudentState& state) {
+        if (auto it = state.katas.find(e.id); it != state.katas.end()) {
+            const int hints = it->second.hints_shown;
+            it->second = KataProgress{};
+            it->second.hints_shown = hints;
+        }
+    });
     return 0;
 }
 

@@ -1,15 +1,19 @@
 #include "commands/state.hpp"
 
+#include "commands/file_lock.hpp"
 #include "content_hash.hpp"
 #include "workspace.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
+
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -54,13 +58,30 @@ void save_state(const fs::path& file, const StudentState& state) {
                             {"next_check", p.next_check}, {"hints_shown", p.hints_shown}};
     }
     fs::create_directories(file.parent_path());
-    const fs::path tmp = file.string() + ".tmp";
+    // A name of this writer's own: a writer outside update_state() never truncates another's.
+    static std::atomic<unsigned> writes{0};
+    const fs::path tmp = fmt::format("{}.tmp.{}.{}", file.string(), getpid(), writes++);
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         out << doc.dump(2) << "\n";
-        if (!out) throw std::runtime_error("cannot write the progress file " + tmp.string());
+        if (!out) {
+            out.close();
+            fs::remove(tmp);
+            throw std::runtime_error("cannot write the progress file " + tmp.string());
+        }
     }
     fs::rename(tmp, file);
+}
+
+fs::path state_lock_file(const fs::path& file) {
+    return file.string() + ".lock";
+}
+
+void update_state(const fs::path& file, const std::function<void(StudentState&)>& change) {
+    const FileLock lock(state_lock_file(file));
+    StudentState state = load_state(file);
+    change(state);
+    save_state(file, state);
 }
 
 std::vector<std::string> student_paths(const Exercise& e) {
@@ -138,10 +159,9 @@ namespace interleave {
 
 void remember_grade(const fs::path& project, const Course& course, const GradeReport& report) {
     try {
-        const fs::path file = state_file(project);
-        StudentState state = load_state(file);
-        record_grade(state, report, course, project / "exercises");
-        save_state(file, state);
+        update_state(state_file(project), [&](StudentState& state) {
+            record_grade(state, report, course, project / "exercises");
+        });
     } catch (const std::exception& e) {
         std::fprintf(stderr, "kata: warning: progress not saved: %s\n", e.what());
     }

@@ -7,6 +7,7 @@
 #include "report.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,17 @@ StudentState load_state(const std::filesystem::path& file);
 
 /// Writes the state file atomically (a temporary file renamed over it).
 void save_state(const std::filesystem::path& file, const StudentState& state);
+
+/// The lock file beside the state file ("state.json.lock"), taken by update_state().
+std::filesystem::path state_lock_file(const std::filesystem::path& file);
+
+/// Loads the state file, applies `change` and saves it, all under an exclusive lock on
+/// state_lock_file(file): `kata watch` in one terminal and `kata check` in another never lose
+/// each other's update. The lock is held only for this read-modify-write (never during a
+/// grade), so a command that runs beside a grade waits at most a few milliseconds. Throws
+/// what load_state and save_state throw; when `change` throws, nothing is saved.
+void update_state(const std::filesystem::path& file,
+                  const std::function<void(StudentState&)>& change);
 
 /// The student files of a kata under `exercises_root`/NN-name/, as relative paths
 /// ("01-counter/counter.hpp") in the order exercise.yaml lists them.

@@ -137,12 +137,14 @@ int run_watch(const CommandContext& ctx, Grader& grader, const WatchOptions& opt
         return last.katas.front();
     };
     hooks.show = [&](const KataReport&) {
-        make_terminal_reporter(TerminalStyle{ctx.color, false})->render(last, ctx.out);
+        // Watch has no --verbose of its own: `kata check` grades the same kata in full.
+        make_terminal_reporter(TerminalStyle{ctx.color, false, "kata check"})
+            ->render(last, ctx.out);
     };
     hooks.hint = [&](const Exercise& e) {
-        StudentState state = load_state(state_file(ctx.project));
-        std::string text = next_hint(state, e);
-        save_state(state_file(ctx.project), state);
+        std::string text;
+        update_state(state_file(ctx.project),
+                     [&](StudentState& state) { text = next_hint(state, e); });
         return text;
     };
     hooks.list = [&] {

@@ -26,8 +26,9 @@ class TerminalReporter final : public Reporter {
                 for (std::size_t i = 0; i < limit; ++i) out << indent(c.details[i]) << "\n";
                 if (limit < c.details.size()) {
                     out << fmt::format(
-                        "      ... {} more (kata grade --verbose, or the JSON report)\n",
-                        c.details.size() - limit);
+                        "      ... {} more ({} --verbose{})\n", c.details.size() - limit,
+                        style_.command,
+                        style_.command == "kata grade" ? ", or the JSON report" : "");
                 }
             }
         }

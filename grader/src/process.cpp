@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,6 +29,9 @@ namespace {
 
 std::mutex g_running_mutex;
 std::set<pid_t> g_running;
+/// Set while kill_all_running() stops the groups: a run that starts meanwhile kills its own
+/// group at once, and a run whose leader ends leaves the rest of the group to the stop.
+std::atomic<bool> g_stopping{false};
 
 /// Keeps the head and the tail of a stream within a byte budget.
 class CappedBuffer {
@@ -230,9 +234,76 @@ std::map<std::string, std::string> base_environment() {
     return env;
 }
 
-void PosixProcessRunner::kill_all_running() {
-    std::lock_guard lock(g_running_mutex);
-    for (pid_t pid : g_running) kill(-pid, SIGKILL);
+namespace {
+
+/// Whether a live process of group `pgid` is left (a zombie only waits to be reaped: it is not).
+bool group_alive(pid_t pgid) {
+    if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;
+    return process_group_usage(pgid).processes > 0;
+}
+
+/// Group `pgid` and the process groups of every descendant of its processes. A build tool may
+/// put what it starts in groups of their own (ninja runs each compiler so), out of reach of a
+/// signal to the tool's group; they are listed here so that the stop reaches them too.
+std::vector<pid_t> groups_of_tree(pid_t pgid) {
+    struct Entry {
+        int ppid = 0;
+        int pgrp = 0;
+    };
+    std::map<int, Entry> table;
+    for_each_process([&](int pid, const char* fields) {
+        Entry e;
+        char state = 0;
+        if (std::sscanf(fields, "%c %d %d", &state, &e.ppid, &e.pgrp) == 3 && state != 'Z')
+            table[pid] = e;
+    });
+    std::set<int> in_tree;
+    std::vector<int> frontier;
+    for (const auto& [pid, e] : table) {
+        if (e.pgrp == pgid) frontier.push_back(pid);
+    }
+    while (!frontier.empty()) {
+        const int pid = frontier.back();
+        frontier.pop_back();
+        if (!in_tree.insert(pid).second) continue;
+        for (const auto& [child, e] : table) {
+            if (e.ppid == pid) frontier.push_back(child);
+        }
+    }
+    std::set<pid_t> groups{pgid};
+    for (const int pid : in_tree) groups.insert(table[pid].pgrp);
+    return {groups.begin(), groups.end()};
+}
+
+/// Polls until no group of `pgids` is alive or `until` passes; returns the groups still alive.
+std::vector<pid_t> wait_until_gone(std::vector<pid_t> pgids,
+                                   std::chrono::steady_clock::time_point until) {
+    for (;;) {
+        std::erase_if(pgids, [](pid_t g) { return !group_alive(g); });
+        if (pgids.empty() || std::chrono::steady_clock::now() >= until) return pgids;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace
+
+void PosixProcessRunner::kill_all_running(std::chrono::milliseconds grace) {
+    std::vector<pid_t> started;
+    {
+        std::lock_guard lock(g_running_mutex);
+        g_stopping = true;
+        started.assign(g_running.begin(), g_running.end());
+    }
+    std::set<pid_t> every_group;
+    for (pid_t pgid : started) {
+        for (pid_t g : groups_of_tree(pgid)) every_group.insert(g);
+    }
+    std::vector<pid_t> groups(every_group.begin(), every_group.end());
+    for (pid_t pgid : groups) kill(-pgid, SIGTERM);
+    groups = wait_until_gone(groups, std::chrono::steady_clock::now() + grace);
+    for (pid_t pgid : groups) kill(-pgid, SIGKILL);
+    wait_until_gone(groups, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    g_stopping = false;
 }
 
 ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
@@ -326,6 +397,7 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     {
         std::lock_guard lock(g_running_mutex);
         g_running.insert(pid);
+        if (g_stopping) kill(-pid, SIGKILL);  // too late for the stop's SIGTERM
     }
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -397,20 +469,28 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         }
     }
     if (timed_out) {
-        kill(-pid, SIGTERM);
+        // SIGTERM, then until the grace period ends for the leader to be reaped and every other
+        // process of the group to end (reading the pipes meanwhile, so none blocks on a write).
+        const std::vector<pid_t> groups = groups_of_tree(pid);
+        for (pid_t g : groups) kill(-g, SIGTERM);
         const auto grace_end = std::chrono::steady_clock::now() + grace_;
-        while (waitpid(pid, &status, WNOHANG) != pid) {
-            if (std::chrono::steady_clock::now() >= grace_end) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                break;
+        while (std::chrono::steady_clock::now() < grace_end) {
+            if (!reaped) reaped = waitpid(pid, &status, WNOHANG) == pid;
+            // A deadline already passed: one look at the groups, no waiting.
+            if (reaped && wait_until_gone(groups, {}).empty()) break;
+            if (open_fds > 0) {
+                drain_ready(10);
+            } else {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        for (pid_t g : groups) kill(-g, SIGKILL);
+        if (!reaped) waitpid(pid, &status, 0);
     }
     // Whatever the child left behind in its group goes too (a detached grandchild holding the
     // pipes open must not keep us reading until the deadline), then the pipes are drained.
-    kill(-pid, SIGKILL);
+    // During kill_all_running() the stop ends the group itself, after its grace period.
+    if (!g_stopping) kill(-pid, SIGKILL);
     const auto drain_end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     while (open_fds > 0 && std::chrono::steady_clock::now() < drain_end) drain_ready(50);
     for (auto& f : fds) {
@@ -420,6 +500,9 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         std::lock_guard lock(g_running_mutex);
         g_running.erase(pid);
     }
+    // An interrupted run does not return while the stop lasts: its caller would take the
+    // stopped child for a failure and could report or record it before the process exits.
+    while (g_stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
     outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace interleave;
@@ -49,6 +50,111 @@ TEST(PosixProcessRunner, DeadlineKillsTheWholeGroup) {
     const auto o = r.run(shell("trap '' TERM; sleep 30 & sleep 30", 300ms));
     EXPECT_EQ(o.termination, Termination::timed_out);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+/// Starts `script` on a thread through `r` and waits for it to write its process group id
+/// (its shell's $$) to `pid_file`; 0 if it did not within 5 s.
+pid_t start_group(PosixProcessRunner& r, const std::string& script,
+                  const std::filesystem::path& pid_file, std::thread& runner) {
+    std::filesystem::remove(pid_file);
+    runner = std::thread([&r, script] { r.run(shell(script, 60s)); });
+    const auto give_up = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < give_up) {
+        std::ifstream in(pid_file);
+        pid_t pgid = 0;
+        if (in >> pgid && pgid > 0) return pgid;
+        std::this_thread::sleep_for(10ms);
+    }
+    return 0;
+}
+
+TEST(PosixProcessRunner, InterruptTermsThenKillsAGroupThatIgnoresSigterm) {
+    PosixProcessRunner r;
+    const auto pid_file = std::filesystem::temp_directory_path() /
+                          ("interleave-interrupt-" + std::to_string(getpid()));
+    std::thread runner;
+    // The shell and its child both ignore SIGTERM; only SIGKILL ends them.
+    const pid_t pgid = start_group(
+        r, "trap '' TERM; sleep 30 & echo $$ > " + pid_file.string() + "; wait", pid_file, runner);
+    ASSERT_GT(pgid, 0) << "the shell never started";
+    EXPECT_GE(process_group_usage(pgid).processes, 2) << "the shell and its sleep";
+    const auto start = std::chrono::steady_clock::now();
+    PosixProcessRunner::kill_all_running(400ms);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, 400ms) << "SIGKILL must wait for the grace period";
+    EXPECT_LT(took, 3s);
+    EXPECT_EQ(process_group_usage(pgid).processes, 0) << "a process of the group survived";
+    runner.join();
+    EXPECT_EQ(process_group_usage(pgid).processes, 0);
+    std::filesystem::remove(pid_file);
+}
+
+TEST(PosixProcessRunner, InterruptEndsEarlyWhenTheGroupObeysSigterm) {
+    PosixProcessRunner r;
+    const auto pid_file = std::filesystem::temp_directory_path() /
+                          ("interleave-interrupt-term-" + std::to_string(getpid()));
+    std::thread runner;
+    // The shell cleans up its child on SIGTERM, as ninja does with its compilers.
+    const pid_t pgid =
+        start_group(r,
+                    "sleep 30 & child=$!; trap 'kill $child; exit 143' TERM; echo $$ > " +
+                        pid_file.string() + "; wait",
+                    pid_file, runner);
+    ASSERT_GT(pgid, 0) << "the shell never started";
+    const auto start = std::chrono::steady_clock::now();
+    PosixProcessRunner::kill_all_running(10s);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s)
+        << "the stop ends as soon as the group is gone, not after the grace period";
+    EXPECT_EQ(process_group_usage(pgid).processes, 0);
+    runner.join();
+    std::filesystem::remove(pid_file);
+}
+
+TEST(PosixProcessRunner, InterruptReachesChildrenInGroupsOfTheirOwn) {
+    PosixProcessRunner r;
+    const auto pid_file = std::filesystem::temp_directory_path() /
+                          ("interleave-interrupt-tree-" + std::to_string(getpid()));
+    std::thread runner;
+    // Like ninja with its compilers: the child runs in a process group (and session) of its
+    // own, and the leader dies on SIGTERM without passing it on.
+    const pid_t pgid = start_group(r,
+                                   "setsid sleep 30 & echo $! > " + pid_file.string() +
+                                       ".child; echo $$ > " + pid_file.string() + "; wait",
+                                   pid_file, runner);
+    ASSERT_GT(pgid, 0) << "the shell never started";
+    std::ifstream in(pid_file.string() + ".child");
+    pid_t child = 0;
+    ASSERT_TRUE(in >> child);
+    const auto give_up = std::chrono::steady_clock::now() + 2s;
+    while (process_group_usage(child).processes == 0 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_EQ(process_group_usage(child).processes, 1) << "the child's own group";
+    PosixProcessRunner::kill_all_running(2s);
+    EXPECT_EQ(process_group_usage(pgid).processes, 0);
+    EXPECT_EQ(process_group_usage(child).processes, 0) << "the child in its own group survived";
+    runner.join();
+    std::filesystem::remove(pid_file);
+    std::filesystem::remove(pid_file.string() + ".child");
+}
+
+TEST(PosixProcessRunner, DeadlineWaitsForTheGroupNotOnlyTheLeader) {
+    PosixProcessRunner r(300ms);
+    const auto pid_file = std::filesystem::temp_directory_path() /
+                          ("interleave-deadline-" + std::to_string(getpid()));
+    std::filesystem::remove(pid_file);
+    // The leader obeys SIGTERM at once; its child ignores it and must still be killed.
+    const auto o = r.run(
+        shell("(trap '' TERM; exec sleep 30) & echo $$ > " + pid_file.string() + "; wait", 500ms));
+    EXPECT_EQ(o.termination, Termination::timed_out);
+    std::ifstream in(pid_file);
+    pid_t pgid = 0;
+    ASSERT_TRUE(in >> pgid);
+    // SIGKILL has been sent when run() returns; give the kernel a moment to deliver it.
+    const auto give_up = std::chrono::steady_clock::now() + 1s;
+    while (process_group_usage(pgid).processes > 0 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(process_group_usage(pgid).processes, 0) << "the child ignoring SIGTERM survived";
+    std::filesystem::remove(pid_file);
 }
 
 TEST(PosixProcessRunner, DetachedGrandchildDoesNotHoldTheRunOpen) {

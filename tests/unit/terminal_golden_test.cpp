@@ -158,6 +158,43 @@ TEST(TerminalGolden, ColourOnlyWhenAsked) {
     EXPECT_NE(out.str().find("\033[31mFAIL"), std::string::npos);
 }
 
+/// Six failing tests: more detail lines than the terminal shows without --verbose.
+GradeReport many_failures() {
+    std::vector<std::string> details;
+    for (int i = 1; i <= 6; ++i) {
+        details.push_back("CounterTest.Case" + std::to_string(i) +
+                          ": counter_test.cpp:" + std::to_string(10 * i) + ": value was off");
+    }
+    return one_kata({kBuildOk,
+                     check("tests", CheckStatus::fail, 24, 60, "4 of 10 tests pass", details),
+                     check("tsan", CheckStatus::fail, 0, 20,
+                           "no points yet: ThreadSanitizer points need every test to pass"),
+                     check("timing", CheckStatus::skipped, 0, 20,
+                           "not measured: speed is graded once every correctness test passes")});
+}
+
+TEST(TerminalGolden, HiddenDetailsNameTheCommandThatPrintedThem) {
+    std::ostringstream grade;
+    make_terminal_reporter(TerminalStyle{})->render(many_failures(), grade);
+    expect_golden("many_failures_grade", grade.str());
+    EXPECT_NE(grade.str().find("... 2 more (kata grade --verbose, or the JSON report)"),
+              std::string::npos);
+
+    std::ostringstream check_out;
+    make_terminal_reporter(TerminalStyle{false, false, "kata check"})
+        ->render(many_failures(), check_out);
+    expect_golden("many_failures_check", check_out.str());
+    EXPECT_NE(check_out.str().find("... 2 more (kata check --verbose)\n"), std::string::npos);
+    EXPECT_EQ(check_out.str().find("kata grade"), std::string::npos)
+        << "kata check must not send the student to another command";
+
+    std::ostringstream verbose;
+    make_terminal_reporter(TerminalStyle{false, true, "kata check"})
+        ->render(many_failures(), verbose);
+    EXPECT_NE(verbose.str().find("CounterTest.Case6"), std::string::npos);
+    EXPECT_EQ(verbose.str().find(" more ("), std::string::npos) << "nothing hidden with --verbose";
+}
+
 TEST(Console, ColourNeedsATerminalAndNoNoColor) {
     EXPECT_TRUE(colour_wanted(true, nullptr));
     EXPECT_FALSE(colour_wanted(false, nullptr)) << "not a terminal";
