@@ -40,10 +40,19 @@ struct VerifyRow {
     std::vector<std::string> expected_checks{};
     /// For references: every run's score and timing ratios (empty for other rows).
     ReferenceMargins margins{};
+    /// Wall time spent grading this row (every run, for a reference).
+    double seconds = 0;
 };
+
+/// Which rows a verify run decides. The timed part is every row whose grade includes a timing
+/// check (the references and the mutants whose expect.yaml names timing): it wants a quiet
+/// machine. The untimed part (stubs and the other mutants) may share the machine with other
+/// work, so a test suite can run it alongside other tests and the timed part on its own.
+enum class VerifyPart { all, timed, untimed };
 
 struct VerifyOptions {
     std::vector<const Exercise*> katas;
+    VerifyPart part = VerifyPart::all;
     bool tsan = true;
     bool timing = true;
     int jobs = 0;

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace fs = std::filesystem;
 
@@ -13,6 +14,10 @@ namespace {
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::string first_problem(const KataReport& kata) {
@@ -70,6 +75,107 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
     return row;
 }
 
+namespace {
+
+/// Grades the reference `options.runs` times; ok only if every run earns full marks.
+VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOptions& options,
+                           const GradeOptions& base, const SourceLayer& solutions,
+                           const ProgressFn& progress) {
+    const auto start = std::chrono::steady_clock::now();
+    GradeOptions reference = base;
+    reference.layers = {solutions};
+    reference.source_label = "solutions";
+    // Every check passes, except one switched off for this run; a manually graded part is
+    // pending whatever the code does.
+    auto full_marks = [&](const KataReport& k) {
+        return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
+            if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
+            return c.status == CheckStatus::skipped &&
+                   ((c.name == "tsan" && !options.tsan) ||
+                    (c.name == "timing" && !options.timing) || (c.name == "asan" && !base.asan));
+        });
+    };
+    VerifyRow r{e.id, "reference", "full marks", "", true, ""};
+    const int runs = std::max(options.runs, 1);
+    for (int run = 1; run <= runs; ++run) {
+        const GradeReport ref = grader.grade(reference, progress);
+        const KataReport& rk = ref.katas.front();
+        add_reference_run(r.margins, rk);
+        // The row shows the first run that missed full marks, else the last run.
+        if (!r.ok) continue;
+        r.observed = summarise_checks(rk);
+        if (full_marks(rk)) continue;
+        r.ok = false;
+        r.why = fmt::format("{}scored {:.4g}/{:.4g}; {}",
+                            runs == 1 ? "" : fmt::format("run {} of {}: ", run, runs), rk.score,
+                            rk.max_score, first_problem(rk));
+    }
+    if (runs > 1) r.expected = fmt::format("full marks x{}", runs);
+    r.seconds = seconds_since(start);
+    return r;
+}
+
+/// Grades the stub on its tests only (TSan and timing would be skipped or meaningless): it must
+/// compile and score 0.
+VerifyRow verify_stub(const Exercise& e, Grader& grader, const GradeOptions& base,
+                      const SourceLayer& stubs, const ProgressFn& progress) {
+    const auto start = std::chrono::steady_clock::now();
+    GradeOptions stub = base;
+    stub.layers = {stubs};
+    stub.source_label = "exercises";
+    stub.tsan = false;
+    stub.timing = false;
+    stub.asan = false;
+    const GradeReport st = grader.grade(stub, progress);
+    const KataReport& sk = st.katas.front();
+    const CheckResult* tests = sk.find("tests");
+    VerifyRow s{e.id, "stub", "0 on tests", summarise_checks(sk), false, ""};
+    const CheckResult* build = sk.find("build");
+    s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr &&
+           tests->score == 0 && tests->status == CheckStatus::fail;
+    if (!s.ok) {
+        s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
+        if (build != nullptr && build->status != CheckStatus::pass)
+            s.why = "the stub must compile: " + build->message;
+    }
+    s.seconds = seconds_since(start);
+    return s;
+}
+
+/// The grade options of one mutant: its tests plus the checks its expect.yaml names (every
+/// enabled check with all_checks).
+GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& options,
+                            const SourceLayer& solutions, const fs::path& dir,
+                            const MutantExpectation& expect) {
+    auto named = [&](const char* check) {
+        return contains(expect.fails, check) || contains(expect.may_fail, check);
+    };
+    GradeOptions m = base;
+    m.layers = {solutions, SourceLayer{dir, false}};
+    m.source_label = "mutant " + dir.filename().string();
+    m.tsan = named("tsan") || (options.all_checks && options.tsan);
+    m.timing = named("timing") || (options.all_checks && options.timing);
+    // ASan is a build of its own: mutants pay for it only when it is what catches them.
+    m.asan = named("asan");
+    return m;
+}
+
+std::vector<fs::path> mutant_dirs(const Course& course, const Exercise& e,
+                                  const std::string& filter) {
+    std::vector<fs::path> dirs;
+    const fs::path mutants = course.root / "tests" / "mutants" / e.id;
+    if (!fs::is_directory(mutants)) return dirs;
+    for (const auto& entry : fs::directory_iterator(mutants)) {
+        const std::string bug = entry.path().filename().string();
+        if (entry.is_directory() && (filter.empty() || bug.find(filter) != std::string::npos))
+            dirs.push_back(entry.path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+}
+
+}  // namespace
+
 std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
                                      const VerifyOptions& options,
                                      const std::function<void(const VerifyRow&)>& on_row,
@@ -78,6 +184,11 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
     auto emit = [&](VerifyRow row) {
         if (on_row) on_row(row);
         rows.push_back(std::move(row));
+    };
+    // A row belongs to the timed part exactly when its grade runs the timing check.
+    auto wanted = [&](bool timed) {
+        return options.part == VerifyPart::all ||
+               (options.part == VerifyPart::timed) == (timed && options.timing);
     };
     const SourceLayer solutions{course.root / "solutions", true};
     const SourceLayer stubs{course.root / "exercises", true};
@@ -88,85 +199,19 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
         base.timing = options.timing;
         base.jobs = options.jobs;
 
-        GradeOptions reference = base;
-        reference.layers = {solutions};
-        reference.source_label = "solutions";
-        // Every check passes, except one switched off for this run; a manually graded part is
-        // pending whatever the code does.
-        auto full_marks = [&](const KataReport& k) {
-            return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
-                if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
-                return c.status == CheckStatus::skipped &&
-                       ((c.name == "tsan" && !options.tsan) ||
-                        (c.name == "timing" && !options.timing) ||
-                        (c.name == "asan" && !base.asan));
-            });
-        };
-        VerifyRow r{e->id, "reference", "full marks", "", true, ""};
-        const int runs = std::max(options.runs, 1);
-        for (int run = 1; run <= runs; ++run) {
-            const GradeReport ref = grader.grade(reference, progress);
-            const KataReport& rk = ref.katas.front();
-            add_reference_run(r.margins, rk);
-            // The row shows the first run that missed full marks, else the last run.
-            if (!r.ok) continue;
-            r.observed = summarise_checks(rk);
-            if (full_marks(rk)) continue;
-            r.ok = false;
-            r.why = fmt::format("{}scored {:.4g}/{:.4g}; {}",
-                                runs == 1 ? "" : fmt::format("run {} of {}: ", run, runs), rk.score,
-                                rk.max_score, first_problem(rk));
-        }
-        if (runs > 1) r.expected = fmt::format("full marks x{}", runs);
-        emit(r);
-
-        // A stub needs only its tests: TSan and timing would be skipped or meaningless.
-        GradeOptions stub = base;
-        stub.layers = {stubs};
-        stub.source_label = "exercises";
-        stub.tsan = false;
-        stub.timing = false;
-        stub.asan = false;
-        const GradeReport st = grader.grade(stub, progress);
-        const KataReport& sk = st.katas.front();
-        const CheckResult* tests = sk.find("tests");
-        VerifyRow s{e->id, "stub", "0 on tests", summarise_checks(sk), false, ""};
-        const CheckResult* build = sk.find("build");
-        s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr &&
-               tests->score == 0 && tests->status == CheckStatus::fail;
-        if (!s.ok) {
-            s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
-            if (build != nullptr && build->status != CheckStatus::pass)
-                s.why = "the stub must compile: " + build->message;
-        }
-        emit(s);
-
-        const fs::path mutants = course.root / "tests" / "mutants" / e->id;
-        if (!fs::is_directory(mutants)) continue;
-        std::vector<fs::path> dirs;
-        for (const auto& entry : fs::directory_iterator(mutants)) {
-            if (entry.is_directory()) dirs.push_back(entry.path());
-        }
-        std::sort(dirs.begin(), dirs.end());
-        for (const auto& dir : dirs) {
-            const std::string bug = dir.filename().string();
-            if (!options.mutant_filter.empty() &&
-                bug.find(options.mutant_filter) == std::string::npos)
-                continue;
+        const bool kata_timed = e->timing.has_value();
+        if (wanted(kata_timed))
+            emit(verify_reference(*e, grader, options, base, solutions, progress));
+        if (wanted(false)) emit(verify_stub(*e, grader, base, stubs, progress));
+        for (const auto& dir : mutant_dirs(course, *e, options.mutant_filter)) {
             const MutantExpectation expect = load_mutant_expectation(dir / "expect.yaml");
-            GradeOptions m = base;
-            m.layers = {solutions, SourceLayer{dir, false}};
-            m.source_label = "mutant " + bug;
-            const bool needs_tsan =
-                contains(expect.fails, "tsan") || contains(expect.may_fail, "tsan");
-            const bool needs_timing =
-                contains(expect.fails, "timing") || contains(expect.may_fail, "timing");
-            m.tsan = needs_tsan || (options.all_checks && options.tsan);
-            m.timing = needs_timing || (options.all_checks && options.timing);
-            // ASan is a build of its own: mutants pay for it only when it is what catches them.
-            m.asan = contains(expect.fails, "asan") || contains(expect.may_fail, "asan");
+            const GradeOptions m = mutant_options(base, options, solutions, dir, expect);
+            if (!wanted(m.timing && kata_timed)) continue;
+            const auto start = std::chrono::steady_clock::now();
             const GradeReport mr = grader.grade(m, progress);
-            emit(judge_mutant(mr.katas.front(), bug, expect));
+            VerifyRow row = judge_mutant(mr.katas.front(), dir.filename().string(), expect);
+            row.seconds = seconds_since(start);
+            emit(std::move(row));
         }
     }
     return rows;

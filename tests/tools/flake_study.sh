@@ -6,12 +6,15 @@
 #
 # Extra grade options can be passed through KATA_STUDY_OPTS (default: --no-tsan).
 # KATA_STUDY_REFERENCE=0 leaves the reference out (when a separate study already covers it).
+# KATA_STUDY_BUILD_DIR=DIR grades in a build folder of its own, so two studies can run at once.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 kata="$1"
 runs="$2"
 shift 2
 opts=${KATA_STUDY_OPTS---no-tsan}
+build_dir=()
+if [ -n "${KATA_STUDY_BUILD_DIR:-}" ]; then build_dir=(--build-dir "$KATA_STUDY_BUILD_DIR"); fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
@@ -20,7 +23,7 @@ for subject in "${subjects[@]}"; do
   for i in $(seq "$runs"); do
     if [ "$subject" = reference ]; then source=(--solutions); else source=(--mutant "$subject"); fi
     # shellcheck disable=SC2086
-    "$root/kata" grade "$kata" "${source[@]}" $opts --format "json:$out/$subject-$i.json" >/dev/null
+    "$root/kata" "${build_dir[@]}" grade "$kata" "${source[@]}" $opts --format "json:$out/$subject-$i.json" >/dev/null
   done
 done
 

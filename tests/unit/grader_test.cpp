@@ -268,3 +268,56 @@ TEST_F(FakeGradingManual, VerifyAcceptsAPendingPartAsFullMarks) {
 }
 
 }  // namespace
+
+namespace {
+
+/// A course with one mutant that only timing catches and one that its tests catch.
+class FakeVerifyParts : public FakeGrading {
+  protected:
+    void SetUp() override {
+        FakeGrading::SetUp();
+        write(root_ / "tests/mutants/counter/slow/counter.hpp", "// slow\n");
+        write(root_ / "tests/mutants/counter/slow/expect.yaml",
+              "format_version: 1\ndescription: slow\nfails: [timing]\n");
+        write(root_ / "tests/mutants/counter/broken/counter.hpp", "// broken\n");
+        write(root_ / "tests/mutants/counter/broken/expect.yaml",
+              "format_version: 1\ndescription: broken\nfails: [tests]\n");
+    }
+
+    std::vector<std::string> subjects(VerifyPart part) {
+        FakeProcessRunner runner([this](const ProcessSpec& spec) {
+            std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+            const std::string staged((std::istreambuf_iterator<char>(in)), {});
+            const bool fails_tests = staged.find("stub") != std::string::npos ||
+                                     staged.find("broken") != std::string::npos;
+            const double ratio = staged.find("slow") != std::string::npos ? 2.0 : 0.5;
+            return toolchain(fails_tests ? 0 : 2, false, ratio)(spec);
+        });
+        Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+        VerifyOptions o;
+        o.katas = {&course_.exercises[0]};
+        o.part = part;
+        std::vector<std::string> seen;
+        for (const auto& row : verify_course(course_, grader, o, {})) {
+            EXPECT_TRUE(row.ok) << row.subject << ": " << row.why;
+            EXPECT_GE(row.seconds, 0.0);
+            seen.push_back(row.subject);
+        }
+        return seen;
+    }
+};
+
+TEST_F(FakeVerifyParts, TheTimedPartHoldsEveryRowThatRunsTiming) {
+    EXPECT_EQ(subjects(VerifyPart::timed), (std::vector<std::string>{"reference", "mutant slow"}));
+}
+
+TEST_F(FakeVerifyParts, TheUntimedPartHoldsTheRest) {
+    EXPECT_EQ(subjects(VerifyPart::untimed), (std::vector<std::string>{"stub", "mutant broken"}));
+}
+
+TEST_F(FakeVerifyParts, BothPartsTogetherAreTheWholeRun) {
+    EXPECT_EQ(subjects(VerifyPart::all),
+              (std::vector<std::string>{"reference", "stub", "mutant broken", "mutant slow"}));
+}
+
+}  // namespace
