@@ -63,8 +63,12 @@ std::vector<ScoreColumn> score_columns(const std::vector<StudentRecord>& records
 std::optional<double> column_score(const StudentRecord& record, const ScoreColumn& column) {
     const nlohmann::json* c = find_check(record, column);
     if (c == nullptr) return std::nullopt;
-    // A manually graded part has no score until a person gives one (manual.csv, final.csv).
-    if (c->value("status", std::string()) == "pending") return std::nullopt;
+    // A manually graded part has no score until a person gives one (manual.csv, see
+    // apply_manual_scores).
+    if (c->value("status", std::string()) == "pending") {
+        if (c->contains("manual_score")) return c->value("manual_score", 0.0);
+        return std::nullopt;
+    }
     return c->value("score", 0.0);
 }
 

@@ -24,7 +24,7 @@ struct ScoreColumn {
 std::vector<ScoreColumn> score_columns(const std::vector<StudentRecord>& records);
 
 /// A student's points for a column; nullopt when the kata was not graded (error, other kata)
-/// or the check is pending manual review.
+/// or the check is pending manual review and no manual score was applied to it.
 std::optional<double> column_score(const StudentRecord& record, const ScoreColumn& column);
 
 /// The status ("pass", "fail", "skipped"...) of a column's check; empty when not graded.

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -41,6 +42,25 @@ std::vector<ManualScore> read_manual_scores(const fs::path& csv) {
         out.push_back(m);
     }
     return out;
+}
+
+void apply_manual_scores(std::vector<StudentRecord>& records,
+                         const std::vector<ManualScore>& manual) {
+    for (auto& r : records) {
+        if (!r.report.is_object() || !r.report.contains("katas")) continue;
+        for (auto& k : r.report["katas"]) {
+            const std::string kata = k.value("id", std::string());
+            std::optional<double> points;
+            for (const auto& m : manual) {
+                if (m.student == r.student && m.kata == kata)
+                    points = points.value_or(0) + m.points;
+            }
+            if (!points || !k.contains("checks")) continue;
+            for (auto& c : k["checks"]) {
+                if (c.value("status", std::string()) == "pending") c["manual_score"] = *points;
+            }
+        }
+    }
 }
 
 void write_final_csv(const std::vector<StudentRecord>& records,

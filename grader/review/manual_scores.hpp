@@ -22,6 +22,14 @@ struct ManualScore {
 /// of a row without a student, a kata or numeric points.
 std::vector<ManualScore> read_manual_scores(const std::filesystem::path& csv);
 
+/// Writes each student's manual points for a kata into that kata's pending (manually graded)
+/// check of their report, as `manual_score`, so that the class summaries show them in the
+/// check's column. The check stays pending, and the automatic totals do not change. Rows of
+/// other students, or for a kata without a pending part, change nothing (final.csv still
+/// counts them).
+void apply_manual_scores(std::vector<StudentRecord>& records,
+                         const std::vector<ManualScore>& manual);
+
 /// final.csv: student, automatic total, manual total, final total, automatic max, tamper,
 /// comments ("kata: comment; ..."). Manual rows of students not in `records` are ignored.
 void write_final_csv(const std::vector<StudentRecord>& records,

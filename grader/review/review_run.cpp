@@ -141,14 +141,18 @@ std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader
 void write_class_summary(const fs::path& out, const std::vector<StudentRecord>& records,
                          const std::optional<fs::path>& manual_csv) {
     fs::create_directories(out);
-    write_text(out / "summary.csv", [&](std::ostream& o) { write_summary_csv(records, o); });
-    write_text(out / "summary.md", [&](std::ostream& o) { write_summary_markdown(records, o); });
-    write_text(out / "summary.html", [&](std::ostream& o) { write_summary_html(records, o); });
+    // Read manual.csv first: a malformed one stops the run before any summary is rewritten.
+    const std::vector<ManualScore> manual =
+        manual_csv ? read_manual_scores(*manual_csv) : std::vector<ManualScore>{};
+    std::vector<StudentRecord> shown = records;
+    apply_manual_scores(shown, manual);
+    write_text(out / "summary.csv", [&](std::ostream& o) { write_summary_csv(shown, o); });
+    write_text(out / "summary.md", [&](std::ostream& o) { write_summary_markdown(shown, o); });
+    write_text(out / "summary.html", [&](std::ostream& o) { write_summary_html(shown, o); });
     nlohmann::json manifest{{"students", nlohmann::json::array()}};
     for (const auto& r : records) manifest["students"].push_back(r.student);
     write_text(out / "students.json", [&](std::ostream& o) { o << manifest.dump(2) << "\n"; });
     if (manual_csv) {
-        const auto manual = read_manual_scores(*manual_csv);
         write_text(out / "final.csv",
                    [&](std::ostream& o) { write_final_csv(records, manual, o); });
     }

@@ -8,6 +8,7 @@
 #include "report_scenarios.hpp"
 #include "reporter.hpp"
 #include "review/class_summary.hpp"
+#include "review/manual_scores.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/binary.h>
@@ -307,6 +308,32 @@ TEST(ManualReview, APendingPartHasNoScoreInTheClassSummary) {
     EXPECT_FALSE(column_score(r, *design).has_value());
     EXPECT_EQ(column_status(r, *design), "pending");
     EXPECT_DOUBLE_EQ(r.max_total(), 100) << "the automatic maximum";
+}
+
+TEST(ManualReview, AManualScoreFillsThePendingColumn) {
+    StudentRecord ada;
+    ada.student = "ada";
+    ada.report = report_to_json(pending_scenario());
+    StudentRecord bob = ada;
+    bob.student = "bob";
+    std::vector<StudentRecord> records{ada, bob};
+    const std::string kata = records[0].report["katas"][0]["id"].get<std::string>();
+    apply_manual_scores(records, {{"ada", kata, 4, "thin"},
+                                  {"ada", kata, 3.5, "regraded"},
+                                  {"bob", "other-kata", 9, ""},
+                                  {"carol", kata, 10, ""}});
+    const auto columns = score_columns(records);
+    const auto design = std::find_if(columns.begin(), columns.end(),
+                                     [](const ScoreColumn& c) { return c.check == "design"; });
+    ASSERT_NE(design, columns.end());
+    EXPECT_EQ(column_score(records[0], *design), std::optional<double>(7.5))
+        << "two rows for the same kata add up";
+    EXPECT_EQ(column_status(records[0], *design), "pending") << "still a manual part";
+    EXPECT_DOUBLE_EQ(records[0].total(), ada.total()) << "the automatic total does not change";
+    EXPECT_FALSE(column_score(records[1], *design).has_value()) << "bob's row is for another kata";
+    std::ostringstream csv;
+    write_summary_csv(records, csv);
+    EXPECT_NE(csv.str().find(",7.5,"), std::string::npos) << csv.str();
 }
 
 TEST(ManualStudentCommands, APendingPartIsNeverTheNextCheck) {
