@@ -81,10 +81,11 @@ std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::st
             }
             if (is_student_path(ws, m[2].str())) {
                 const int line_no = std::stoi(m[3].str());
-                out.push_back(fmt::format("thread {} {} in {} at {}:{}: {}", thread,
+                const std::string code = source_line(m[2].str(), line_no);
+                out.push_back(fmt::format("thread {} {} in {} at {}:{}{}", thread,
                                           waiting.empty() ? "is" : "waits (" + waiting + ")", fn,
                                           display_path(ws, m[2].str()), line_no,
-                                          source_line(m[2].str(), line_no)));
+                                          code.empty() ? "" : ": `" + code + "`"));
                 found = true;
             }
         }
@@ -104,7 +105,8 @@ std::string describe_access(const Workspace& ws, const SanitizerAccess& a) {
     if (pick == nullptr) return fmt::format("{} by {}", a.what, a.thread);
     const std::string code = source_line(pick->file, pick->line);
     return fmt::format("{} by {} in {} at {}:{}{}", a.what, a.thread, pick->function,
-                       display_path(ws, pick->file), pick->line, code.empty() ? "" : ": " + code);
+                       display_path(ws, pick->file), pick->line,
+                       code.empty() ? "" : ": `" + code + "`");
 }
 
 /// The first line of `text` containing `needle`, trimmed, or empty.
@@ -140,9 +142,9 @@ std::string describe_asan_access(const Workspace& ws, const SanitizerAccess& a) 
     const std::string who = a.thread.empty() ? "" : " by " + a.thread;
     if (pick == nullptr) return a.what + who;
     const std::string code = source_line(pick->file, pick->line);
-    return fmt::format("{}{}{} at {}:{}{}", a.what, who,
-                       pick->function.empty() ? "" : " in " + pick->function,
-                       display_path(ws, pick->file), pick->line, code.empty() ? "" : ": " + code);
+    return fmt::format(
+        "{}{}{} at {}:{}{}", a.what, who, pick->function.empty() ? "" : " in " + pick->function,
+        display_path(ws, pick->file), pick->line, code.empty() ? "" : ": `" + code + "`");
 }
 
 /// The student's file and line of an access, for the JSON report (the first frame otherwise).
