@@ -54,7 +54,9 @@ struct BenchmarkSamples {
 /// times converted to nanoseconds. Throws std::runtime_error on malformed input.
 std::map<std::string, BenchmarkSamples> parse_benchmark_json(const std::string& text);
 
+/// Smallest, largest and middle value; 0 for an empty series.
 double minimum(const std::vector<double>& v);
+double maximum(const std::vector<double>& v);
 double median(std::vector<double> v);
 
 // ---- ThreadSanitizer ---------------------------------------------------------------------

@@ -241,6 +241,30 @@ TEST(JudgeTiming, NoisyMissIsInconclusiveNotAFail) {
     EXPECT_EQ(clear.status, CheckStatus::pass);
 }
 
+TEST(JudgeTiming, NoiseThatCannotEarnCreditIsJudged) {
+    // Spread 133%, but even the student's fastest run against the baseline's slowest is a ratio
+    // of 2.9, far past no credit at 0.9: no quieter machine would change the verdict.
+    const auto slow = judge_timing(spec_with(0.6, 0.9), samples({300, 700, 720}, {100, 101, 102}));
+    EXPECT_EQ(slow.status, CheckStatus::fail);
+    EXPECT_FALSE(timing_inconclusive(slow));
+    EXPECT_DOUBLE_EQ(slow.score, 0);
+    EXPECT_NE(slow.message.find("[noisy: spread 133%]"), std::string::npos) << slow.message;
+    // A noisy baseline can make the same student run look fast enough: that one stays doubtful.
+    const auto doubtful =
+        judge_timing(spec_with(0.6, 0.9), samples({300, 700, 720}, {100, 101, 400}));
+    EXPECT_TRUE(timing_inconclusive(doubtful));
+    // The same rule for a counter: its smallest value already earns nothing.
+    TimingSpec t;
+    t.points = 10;
+    t.max_spread = 0.5;
+    t.comparisons.push_back(Comparison{"herd", "S", "", "wakeups", "real_time", 1.5, 2.5});
+    std::map<std::string, BenchmarkSamples> m;
+    m["S"].counters["wakeups"] = {2.6, 4.0, 4.2};
+    EXPECT_EQ(judge_timing(t, m).status, CheckStatus::fail);
+    m["S"].counters["wakeups"] = {2.0, 4.0, 4.2};
+    EXPECT_TRUE(timing_inconclusive(judge_timing(t, m)));
+}
+
 TEST(JudgeTiming, MissingBenchmarkIsAnError) {
     const auto c = judge_timing(spec_with(0.6, 0.9), samples({1}, {10}));
     EXPECT_EQ(c.status, CheckStatus::pass);
