@@ -57,6 +57,12 @@ std::string source_line(const std::string& path, int line) {
     return s;
 }
 
+/// ": `code`" quoting line `line` of a file after a file:line, or empty when the line is unknown.
+std::string quoted_source(const std::string& path, int line) {
+    const std::string code = source_line(path, line);
+    return code.empty() ? std::string() : ": `" + code + "`";
+}
+
 /// Summarises gdb's "thread apply all bt" output: for each thread, its innermost frame in the
 /// student's code (or, failing that, its innermost named frame).
 std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::string& text) {
@@ -81,11 +87,10 @@ std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::st
             }
             if (is_student_path(ws, m[2].str())) {
                 const int line_no = std::stoi(m[3].str());
-                const std::string code = source_line(m[2].str(), line_no);
                 out.push_back(fmt::format("thread {} {} in {} at {}:{}{}", thread,
                                           waiting.empty() ? "is" : "waits (" + waiting + ")", fn,
                                           display_path(ws, m[2].str()), line_no,
-                                          code.empty() ? "" : ": `" + code + "`"));
+                                          quoted_source(m[2].str(), line_no)));
                 found = true;
             }
         }
@@ -103,10 +108,9 @@ std::string describe_access(const Workspace& ws, const SanitizerAccess& a) {
     }
     if (pick == nullptr && !a.frames.empty()) pick = &a.frames.front();
     if (pick == nullptr) return fmt::format("{} by {}", a.what, a.thread);
-    const std::string code = source_line(pick->file, pick->line);
     return fmt::format("{} by {} in {} at {}:{}{}", a.what, a.thread, pick->function,
                        display_path(ws, pick->file), pick->line,
-                       code.empty() ? "" : ": `" + code + "`");
+                       quoted_source(pick->file, pick->line));
 }
 
 /// The first line of `text` containing `needle`, trimmed, or empty.
@@ -141,10 +145,9 @@ std::string describe_asan_access(const Workspace& ws, const SanitizerAccess& a) 
     if (pick == nullptr && !a.frames.empty()) pick = &a.frames.front();
     const std::string who = a.thread.empty() ? "" : " by " + a.thread;
     if (pick == nullptr) return a.what + who;
-    const std::string code = source_line(pick->file, pick->line);
     return fmt::format(
         "{}{}{} at {}:{}{}", a.what, who, pick->function.empty() ? "" : " in " + pick->function,
-        display_path(ws, pick->file), pick->line, code.empty() ? "" : ": `" + code + "`");
+        display_path(ws, pick->file), pick->line, quoted_source(pick->file, pick->line));
 }
 
 /// The student's file and line of an access, for the JSON report (the first frame otherwise).
