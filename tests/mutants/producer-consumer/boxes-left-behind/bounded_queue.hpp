@@ -1,0 +1,173 @@
+#pragma once
+// Kata 04 - reference solution.
+//
+// One mutex guards all the state: the items, the closed flag and the count of unfinished tasks.
+// Three condition variables name the three things a thread can wait for:
+//   not_full_   a producer waits for a free slot (or for close()),
+//   not_empty_  a consumer waits for an item (or for close()),
+//   all_done_   join() waits for the unfinished count to reach zero.
+// Every wait sits in a loop that re-checks its condition, because a wakeup only means "look
+// again": another thread may have taken the slot or the item first, and waits may also wake
+// spuriously. Every change that can make a condition true notifies its variable: a push makes
+// the queue non-empty, a pop makes it non-full, the last task_done makes the work finished, and
+// close() changes every condition at once, so it wakes every waiter of every kind.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+template <class T>
+class BoundedQueue {
+  public:
+    explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {
+        if (capacity == 0) {
+            throw std::invalid_argument("BoundedQueue: capacity must be at least 1");
+        }
+    }
+
+    // BUG: no destructor, so the boxes of items still queued when the queue dies are never freed.
+
+    BoundedQueue(const BoundedQueue&) = delete;
+    BoundedQueue& operator=(const BoundedQueue&) = delete;
+
+    bool push(T item) {
+        std::unique_lock lock(mutex_);
+        while (items_.size() >= capacity_ && !closed_) {
+            not_full_.wait(lock);
+        }
+        if (closed_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    bool try_push(T&& item) {
+        std::unique_lock lock(mutex_);
+        if (closed_ || items_.size() >= capacity_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    template <class Rep, class Period>
+    bool push_for(T&& item, const std::chrono::duration<Rep, Period>& timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::unique_lock lock(mutex_);
+        while (items_.size() >= capacity_ && !closed_) {
+            if (not_full_.wait_until(lock, deadline) == std::cv_status::timeout) {
+                // The wait timed out, but the state may have changed just before: decide on
+                // what the queue looks like now, not on how the wait ended.
+                if (items_.size() >= capacity_ && !closed_) return false;
+            }
+        }
+        if (closed_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    std::optional<T> pop() {
+        std::unique_lock lock(mutex_);
+        while (items_.empty() && !closed_) {
+            not_empty_.wait(lock);
+        }
+        if (items_.empty()) return std::nullopt;  // closed and drained
+        return take(lock);
+    }
+
+    std::optional<T> try_pop() {
+        std::unique_lock lock(mutex_);
+        if (items_.empty()) return std::nullopt;
+        return take(lock);
+    }
+
+    template <class Rep, class Period>
+    std::optional<T> pop_for(const std::chrono::duration<Rep, Period>& timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::unique_lock lock(mutex_);
+        while (items_.empty() && !closed_) {
+            if (not_empty_.wait_until(lock, deadline) == std::cv_status::timeout) {
+                if (items_.empty()) return std::nullopt;
+            }
+        }
+        if (items_.empty()) return std::nullopt;
+        return take(lock);
+    }
+
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        // Every blocked producer must learn it is refused and every blocked consumer that the
+        // queue is finished: notify_one here would leave all but one of them asleep forever.
+        not_full_.notify_all();
+        not_empty_.notify_all();
+    }
+
+    bool closed() const {
+        std::lock_guard lock(mutex_);
+        return closed_;
+    }
+
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return items_.size();
+    }
+
+    std::size_t capacity() const { return capacity_; }
+
+    void task_done() {
+        std::unique_lock lock(mutex_);
+        if (unfinished_ == 0) {
+            throw std::logic_error(
+                "BoundedQueue::task_done called more often than items were pushed");
+        }
+        --unfinished_;
+        if (unfinished_ == 0) {
+            lock.unlock();
+            all_done_.notify_all();
+        }
+    }
+
+    void join() {
+        std::unique_lock lock(mutex_);
+        while (unfinished_ != 0) {
+            all_done_.wait(lock);
+        }
+    }
+
+  private:
+    // Both helpers run with mutex_ held.
+    void insert(T&& item) {
+        items_.push_back(new T(std::move(item)));  // each item lives in a box of its own
+        ++unfinished_;
+    }
+
+    std::optional<T> take(std::unique_lock<std::mutex>& lock) {
+        T* box = items_.front();
+        items_.pop_front();
+        lock.unlock();
+        std::optional<T> item(std::move(*box));
+        delete box;
+        // A slot is free now: one waiting producer can use it.
+        not_full_.notify_one();
+        return item;
+    }
+
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::condition_variable not_full_;
+    std::condition_variable not_empty_;
+    std::condition_variable all_done_;
+    std::deque<T*> items_;  // owns the boxes
+    std::size_t unfinished_ = 0;  // items pushed and not yet confirmed by task_done()
+    bool closed_ = false;
+};
