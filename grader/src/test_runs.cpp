@@ -200,8 +200,7 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
         run.notes.push_back(
             "LeakSanitizer cannot run here (it needs ptrace, which this machine or container "
             "forbids); the AddressSanitizer run was repeated with detect_leaks=0, so leaks were "
-            "not "
-            "checked");
+            "not checked");
     }
     return run;
 }

@@ -29,6 +29,13 @@ std::string first_problem(const KataReport& kata) {
     return {};
 }
 
+/// True when an asan check ran without LeakSanitizer (the run notes detect_leaks=0).
+bool leaks_unchecked(const CheckResult& c) {
+    return std::any_of(c.details.begin(), c.details.end(), [](const std::string& d) {
+        return d.find("detect_leaks=0") != std::string::npos;
+    });
+}
+
 }  // namespace
 
 std::string summarise_checks(const KataReport& kata) {
@@ -60,6 +67,11 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
             row.why = fmt::format("survived: check `{}` {} ({})", name,
                                   c == nullptr ? "was not run" : "did not fail",
                                   c == nullptr ? "" : c->message);
+            if (c != nullptr && leaks_unchecked(*c)) {
+                row.why +=
+                    "; LeakSanitizer could not run on this machine, so a leak cannot be caught "
+                    "here: grade where ptrace is allowed";
+            }
             return row;
         }
     }

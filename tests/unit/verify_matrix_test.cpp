@@ -1,4 +1,5 @@
-// The mutant matrix: which check caught which mutant, with the expected check bracketed.
+// The mutant matrix: which check caught which mutant, with the expected check bracketed; and
+// why a mutant survived.
 #include "verify.hpp"
 
 #include <gtest/gtest.h>
@@ -59,6 +60,30 @@ TEST(MutantMatrix, HasAnAsanColumn) {
     // build ".", tests "[X]", tsan ".", asan "[X]", timing ".".
     const auto row = line.substr(0, line.find('\n'));
     EXPECT_EQ(row.find("[X]"), row.rfind("[X]") - 16) << row;
+}
+
+TEST(JudgeMutant, ALeakMutantThatSurvivesWithoutLeakSanitizerSaysWhy) {
+    KataReport k = mutant_report(CheckStatus::pass, CheckStatus::pass);
+    CheckResult asan;
+    asan.name = "asan";
+    asan.status = CheckStatus::pass;
+    asan.message = "no memory error, leak or undefined behaviour found";
+    asan.details = {
+        "LeakSanitizer cannot run here (it needs ptrace ...); the AddressSanitizer "
+        "run was repeated with detect_leaks=0, so leaks were not checked"};
+    k.checks.push_back(asan);
+    MutantExpectation expect;
+    expect.fails = {"asan"};
+    const VerifyRow row = judge_mutant(k, "boxes-left-behind", expect);
+    EXPECT_FALSE(row.ok);
+    EXPECT_NE(row.why.find("survived: check `asan` did not fail"), std::string::npos) << row.why;
+    EXPECT_NE(row.why.find("LeakSanitizer could not run on this machine"), std::string::npos)
+        << row.why;
+
+    k.checks.back().details.clear();  // leaks were checked: a plain survivor, no excuse given
+    const VerifyRow plain = judge_mutant(k, "boxes-left-behind", expect);
+    EXPECT_FALSE(plain.ok);
+    EXPECT_EQ(plain.why.find("LeakSanitizer"), std::string::npos) << plain.why;
 }
 
 TEST(MutantMatrix, EmptyWithoutMutants) {
