@@ -33,7 +33,8 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
         R"(^Address 0x[0-9a-f]+ is located in stack of thread (T\d+).*$)");
     static const std::regex kStackObject(
         R"(^\s+\[\d+, \d+\) '([^']+)' \(line (\d+)\) <== Memory access.*$)");
-    static const std::regex kLeak(R"(^((?:Direct|Indirect) leak of \d+ byte\(s\)).*$)");
+    static const std::regex kLeak(
+        R"(^((?:Direct|Indirect) leak of \d+ byte\(s\) in \d+ object\(s\)) allocated from:.*$)");
     static const std::regex kFrame(R"(^\s+#\d+ 0x[0-9a-f]+ in (.+) (/?[^ ]+?):(\d+)(?::\d+)?\s*$)");
     static const std::regex kSummary(
         R"(^SUMMARY: (?:AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer): (.*)$)");
@@ -101,7 +102,7 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
                 stack_object->frames.front().line = std::stoi(m[2].str());
             stack_object = nullptr;
         } else if (std::regex_match(line, m, kLeak)) {
-            current->accesses.push_back(SanitizerAccess{m[1].str(), "", {}});
+            current->accesses.push_back(SanitizerAccess{m[1].str() + " allocated", "", {}});
             access = &current->accesses.back();
         } else if (access != nullptr && std::regex_match(line, m, kFrame)) {
             SanitizerFrame frame{m[1].str(), m[2].str(), std::stoi(m[3].str())};

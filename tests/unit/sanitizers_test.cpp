@@ -116,7 +116,7 @@ TEST(ParseAsan, LeaksAndUnrelatedTextAndTsanReports) {
     ASSERT_EQ(reports.size(), 1u);
     EXPECT_EQ(reports[0].kind, "detected memory leaks");
     ASSERT_EQ(reports[0].accesses.size(), 1u);
-    EXPECT_EQ(reports[0].accesses[0].what, "Direct leak of 16 byte(s)");
+    EXPECT_EQ(reports[0].accesses[0].what, "Direct leak of 16 byte(s) in 1 object(s) allocated");
     EXPECT_EQ(reports[0].accesses[0].frames.at(0).line, 40);
     EXPECT_TRUE(parse_asan_reports("WARNING: ThreadSanitizer: data race (pid=1)\n").empty());
     EXPECT_TRUE(parse_asan_reports("").empty());
