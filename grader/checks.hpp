@@ -68,6 +68,10 @@ struct TestRunOptions {
 SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,
                               bool isolate);
 
+/// True for the note run_test_binary adds when LeakSanitizer could not run and the ASan run was
+/// repeated with detect_leaks=0 (so a leak cannot have been caught).
+bool is_leaks_unchecked_note(const std::string& note);
+
 /// Runs a test binary under its deadline. Never throws for a misbehaving binary.
 TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options);
 

@@ -145,6 +145,10 @@ bool leak_sanitizer_unavailable(const TestBinaryRun& run) {
 
 }  // namespace
 
+bool is_leaks_unchecked_note(const std::string& note) {
+    return note.find("detect_leaks=0") != std::string::npos;
+}
+
 SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mib, bool isolate) {
     SandboxLimits limits;
     limits.max_rss_bytes = memory_limit_mib << 20;

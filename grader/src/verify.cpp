@@ -1,5 +1,7 @@
 #include "verify.hpp"
 
+#include "checks.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -29,11 +31,9 @@ std::string first_problem(const KataReport& kata) {
     return {};
 }
 
-/// True when an asan check ran without LeakSanitizer (the run notes detect_leaks=0).
+/// True when an asan check ran without LeakSanitizer.
 bool leaks_unchecked(const CheckResult& c) {
-    return std::any_of(c.details.begin(), c.details.end(), [](const std::string& d) {
-        return d.find("detect_leaks=0") != std::string::npos;
-    });
+    return std::any_of(c.details.begin(), c.details.end(), is_leaks_unchecked_note);
 }
 
 }  // namespace
