@@ -32,6 +32,10 @@ struct TimingSpec {
     double min_time = 0.1;
     std::string statistic = "min";
     double max_spread = 0.5;
+    /// When above 0, every compared student benchmark reports a `free_cores` counter (the cores
+    /// its threads could really use, kata::free_cores); a run whose median is below this is
+    /// not judged unless it earned full credit: a busy machine, not the solution, set its ratio.
+    double min_free_cores = 0;
     std::vector<Comparison> comparisons;
     std::string advice;
 };

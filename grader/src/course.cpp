@@ -46,6 +46,8 @@ TimingSpec read_timing(const YamlFields& t) {
     }
     spec.max_spread = t.number_or("max_spread", spec.max_spread);
     require_positive(t, "max_spread", spec.max_spread);
+    spec.min_free_cores = t.number_or("min_free_cores", spec.min_free_cores);
+    if (spec.min_free_cores < 0) t.fail("min_free_cores", "must not be negative");
     spec.advice = t.str_or("advice", "");
     for (const auto& c : t.maps("comparisons")) {
         Comparison cmp;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -466,6 +467,8 @@ CheckResult judge_timing(const TimingSpec& spec,
         return names;
     };
     bool inconclusive = false;
+    // The fewest free cores a comparison that missed full credit ran with, when too few.
+    std::optional<double> starved_cores;
     std::vector<std::string> summaries;
     for (const auto& cmp : spec.comparisons) {
         const auto student = samples.find(cmp.student);
@@ -508,6 +511,20 @@ CheckResult judge_timing(const TimingSpec& spec,
             worst_spread = spread(counter->second);
             best_case = minimum(counter->second);
         }
+        double cores = 0;
+        if (spec.min_free_cores > 0) {
+            const auto free = student->second.counters.find("free_cores");
+            if (free == student->second.counters.end()) {
+                c.status = CheckStatus::error;
+                c.message = fmt::format(
+                    "counter \"free_cores\" is missing from benchmark \"{}\" (exercise.yaml "
+                    "sets min_free_cores)",
+                    cmp.student);
+                c.score = 0;
+                return c;
+            }
+            cores = median(free->second);
+        }
         double fraction =
             (cmp.zero_credit_ratio - ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio);
         fraction = std::clamp(fraction, 0.0, 1.0);
@@ -516,27 +533,43 @@ CheckResult judge_timing(const TimingSpec& spec,
         // most favourable ratio still earns no credit is judged however noisy the machine.
         const bool no_credit_in_any_case = best_case >= cmp.zero_credit_ratio;
         if (noisy && fraction < 1.0 && !no_credit_in_any_case) inconclusive = true;
+        // Too few free cores bias the ratio itself (not just its spread), so no bound on the
+        // repetitions can rescue the verdict: only full credit stands.
+        const bool starved = spec.min_free_cores > 0 && cores < spec.min_free_cores;
+        if (starved && fraction < 1.0) {
+            inconclusive = true;
+            starved_cores = std::min(cores, starved_cores.value_or(cores));
+        }
         c.score += share * fraction;
         if (fraction < 1.0) c.status = CheckStatus::fail;
         const std::string verdict = fraction >= 1.0 ? "full credit"
                                     : fraction <= 0.0
                                         ? "no credit"
                                         : fmt::format("{:.0f}% credit", fraction * 100);
-        summaries.push_back(fmt::format(
-            "{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} runs) -> {}{}",
-            cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, spec.statistic,
-            spec.repetitions, verdict,
-            noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : ""));
+        summaries.push_back(
+            fmt::format("{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} "
+                        "runs) -> {}{}{}",
+                        cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio,
+                        spec.statistic, spec.repetitions, verdict,
+                        noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : "",
+                        starved ? fmt::format(" [busy machine: {:.2f} free cores]", cores) : ""));
         c.data["comparisons"].push_back(nlohmann::json{{"name", cmp.name},
                                                        {"ratio", ratio},
                                                        {"full_credit_ratio", cmp.full_credit_ratio},
                                                        {"zero_credit_ratio", cmp.zero_credit_ratio},
                                                        {"fraction", fraction},
                                                        {"spread", worst_spread}});
+        if (spec.min_free_cores > 0) c.data["comparisons"].back()["free_cores"] = cores;
     }
     c.details = summaries;
     c.data["inconclusive"] = inconclusive;
-    if (inconclusive) {
+    if (inconclusive && starved_cores) {
+        c.status = CheckStatus::error;
+        c.message = fmt::format(
+            "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
+            "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
+            *starved_cores, spec.min_free_cores);
+    } else if (inconclusive) {
         c.status = CheckStatus::error;
         c.message = "inconclusive: the machine was too noisy to judge the speed (spread above " +
                     fmt::format("{:.0f}%", spec.max_spread * 100) +

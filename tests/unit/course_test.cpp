@@ -137,6 +137,17 @@ TEST_F(CourseFiles, RatiosMustBeOrdered) {
         << load_error();
 }
 
+TEST_F(CourseFiles, MinFreeCoresIsReadAndMustNotBeNegative) {
+    write_exercise(replace(kValid, "    points: 20\n    comparisons:",
+                           "    points: 20\n    min_free_cores: 1.7\n    comparisons:"));
+    EXPECT_DOUBLE_EQ(load_course(root_).exercises.front().timing->min_free_cores, 1.7);
+    write_exercise(replace(kValid, "    points: 20\n    comparisons:",
+                           "    points: 20\n    min_free_cores: -1\n    comparisons:"));
+    EXPECT_NE(load_error().find("checks.timing.min_free_cores: must not be negative"),
+              std::string::npos)
+        << load_error();
+}
+
 TEST_F(CourseFiles, StudentFilesMustStayInsideTheKata) {
     write_exercise(replace(kValid, "[counter.hpp]", "[../../etc/passwd]"));
     EXPECT_NE(load_error().find("student_files: \"../../etc/passwd\" must be a relative path"),

@@ -265,6 +265,40 @@ TEST(JudgeTiming, NoiseThatCannotEarnCreditIsJudged) {
     EXPECT_TRUE(timing_inconclusive(judge_timing(t, m)));
 }
 
+TEST(JudgeTiming, TooFewFreeCoresMakeAMissInconclusive) {
+    TimingSpec t;
+    t.points = 20;
+    t.min_free_cores = 1.7;
+    t.comparisons.push_back(Comparison{"2 threads", "S", "", "ratio", "real_time", 0.6, 0.85});
+    std::map<std::string, BenchmarkSamples> m;
+    // One core taken by another program: a lock-free counter's ratio rises past no credit.
+    m["S"].counters["ratio"] = {0.84, 0.86, 0.85};
+    m["S"].counters["free_cores"] = {1.31, 1.35, 1.29};
+    const auto busy = judge_timing(t, m);
+    EXPECT_EQ(busy.status, CheckStatus::error);
+    EXPECT_TRUE(timing_inconclusive(busy));
+    EXPECT_NE(busy.message.find("too busy"), std::string::npos) << busy.message;
+    EXPECT_NE(busy.message.find("got 1.31 cores, it needs 1.70"), std::string::npos)
+        << busy.message;
+    EXPECT_NE(busy.details.front().find("[busy machine: 1.31 free cores]"), std::string::npos)
+        << busy.details.front();
+    // The same ratios with both cores free are a real miss.
+    m["S"].counters["free_cores"] = {1.95, 1.97, 1.96};
+    const auto quiet = judge_timing(t, m);
+    EXPECT_EQ(quiet.status, CheckStatus::fail);
+    EXPECT_FALSE(timing_inconclusive(quiet));
+    // Full credit on a busy machine stands: the busy machine could only have slowed it down.
+    m["S"].counters["ratio"] = {0.40, 0.42, 0.41};
+    m["S"].counters["free_cores"] = {1.31, 1.35, 1.29};
+    EXPECT_EQ(judge_timing(t, m).status, CheckStatus::pass);
+    // A benchmark that does not report its free cores cannot be judged by this spec.
+    m["S"].counters.erase("free_cores");
+    const auto missing = judge_timing(t, m);
+    EXPECT_EQ(missing.status, CheckStatus::error);
+    EXPECT_NE(missing.message.find("\"free_cores\" is missing"), std::string::npos)
+        << missing.message;
+}
+
 TEST(JudgeTiming, MissingBenchmarkIsAnError) {
     const auto c = judge_timing(spec_with(0.6, 0.9), samples({1}, {10}));
     EXPECT_EQ(c.status, CheckStatus::pass);

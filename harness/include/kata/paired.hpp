@@ -5,9 +5,12 @@
 /// than two separately timed benchmarks (the idea behind timing reference and student binaries
 /// alternately).
 
+#include <kata/cpu_time.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -34,6 +37,27 @@ std::chrono::nanoseconds time_together(int threads, Body body) {
     go.store(true, std::memory_order_release);
     for (auto& t : pool) t.join();
     return std::chrono::steady_clock::now() - start;
+}
+
+/// How many cores `threads` busy threads really got: they spin together for `window`, and the
+/// sum of their CPU times is divided by the wall time. On an idle machine with enough cores it
+/// is close to `threads`; when other programs compete for the cores it drops (two spinners
+/// beside one unrelated busy loop on 2 cores get about 1.3). A benchmark whose threads must run
+/// in parallel reports it, so the grader can tell a busy machine from a slow solution.
+inline double free_cores(int threads,
+                         std::chrono::milliseconds window = std::chrono::milliseconds(40)) {
+    std::vector<std::chrono::nanoseconds> cpu(static_cast<std::size_t>(threads));
+    const auto wall = time_together(threads, [&](int i) {
+        const auto cpu0 = thread_cpu_time();
+        const auto until = std::chrono::steady_clock::now() + window;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        cpu[static_cast<std::size_t>(i)] = thread_cpu_time() - cpu0;
+    });
+    std::chrono::nanoseconds total{};
+    for (const auto& c : cpu) total += c;
+    return wall.count() > 0 ? static_cast<double>(total.count()) / static_cast<double>(wall.count())
+                            : 0.0;
 }
 
 /// Times `student` and `baseline` (each a callable returning a duration) alternately for
