@@ -41,9 +41,10 @@ std::chrono::nanoseconds time_together(int threads, Body body) {
 
 /// How many cores `threads` busy threads really got: they spin together for `window`, and the
 /// sum of their CPU times is divided by the wall time. On an idle machine with enough cores it
-/// is close to `threads`; when other programs compete for the cores it drops (two spinners
-/// beside one unrelated busy loop on 2 cores get about 1.3). A benchmark whose threads must run
-/// in parallel reports it, so the grader can tell a busy machine from a slow solution.
+/// is close to `threads`; it drops when other programs compete for the cores (on 2 cores, two
+/// spinners got 1.88-1.96 idle and about 0.96 beside one unrelated busy loop). A benchmark
+/// whose threads must run in parallel reports it, so the grader can tell a busy machine from a
+/// slow solution.
 inline double free_cores(int threads,
                          std::chrono::milliseconds window = std::chrono::milliseconds(40)) {
     std::vector<std::chrono::nanoseconds> cpu(static_cast<std::size_t>(threads));
