@@ -55,10 +55,9 @@ inline double free_cores(int threads,
         }
         cpu[static_cast<std::size_t>(i)] = thread_cpu_time() - cpu0;
     });
-    std::chrono::nanoseconds total{};
-    for (const auto& c : cpu) total += c;
-    return wall.count() > 0 ? static_cast<double>(total.count()) / static_cast<double>(wall.count())
-                            : 0.0;
+    CpuUsage usage{wall, {}};
+    for (const auto& c : cpu) usage.cpu += c;
+    return usage.fraction();
 }
 
 /// Times `student` and `baseline` (each a callable returning a duration) alternately for
