@@ -31,10 +31,16 @@ inline constexpr int kProcessLimit = 64;
 inline constexpr long long kFileSizeLimitMiB = 64;
 inline constexpr int kOpenFilesLimit = 256;
 
-/// What the report says about the sandbox in effect.
+/// What the report says about the sandbox in effect (containment_note).
 inline constexpr const char* kIsolationRlimits = "isolation: rlimits + watchdogs";
 inline constexpr const char* kIsolationBubblewrap =
     "isolation: bubblewrap: no network, read-only filesystem (plus rlimits + watchdogs)";
+inline constexpr const char* kIsolationReadOnly =
+    "isolation: bubblewrap: read-only filesystem except the scratch folder, own PID namespace "
+    "(plus rlimits + watchdogs)";
+
+/// The report note for a containment.
+const char* containment_note(Containment c);
 
 /// Everything one run of a GoogleTest binary left behind, read from files the grader created.
 struct TestBinaryRun {
@@ -54,8 +60,8 @@ struct TestRunOptions {
     double timeout_seconds = 120;
     double test_timeout_seconds = 20;
     bool sanitizer = false;  ///< adds TSAN_OPTIONS with log_path in the scratch folder
-    /// Run under bubblewrap (the caller checked bubblewrap_usable()).
-    bool isolate = false;
+    /// The caller checked bubblewrap_usable() for anything but process_group.
+    Containment containment = Containment::process_group;
     long long memory_limit_mib = kMemoryLimitMiB;
     /// Adds ASAN_OPTIONS and UBSAN_OPTIONS with log_path in the scratch folder.
     bool address_sanitizer = false;
@@ -64,9 +70,9 @@ struct TestRunOptions {
 };
 
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
-/// under isolation) is `scratch`.
+/// when contained) is `scratch`.
 SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,
-                              bool isolate);
+                              Containment containment);
 
 /// True for the note run_test_binary adds when LeakSanitizer could not run and the ASan run was
 /// repeated with detect_leaks=0 (so a leak cannot have been caught).
@@ -119,6 +125,7 @@ struct BenchmarkRun {
 };
 BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& binary,
                            const std::filesystem::path& scratch, const TimingSpec& spec,
-                           double timeout_seconds, bool isolate = false);
+                           double timeout_seconds,
+                           Containment containment = Containment::process_group);
 
 }  // namespace interleave

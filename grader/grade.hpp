@@ -5,6 +5,7 @@
 #include "course.hpp"
 #include "process.hpp"
 #include "report.hpp"
+#include "tree_seal.hpp"
 #include "workspace.hpp"
 
 #include <functional>
@@ -12,6 +13,21 @@
 #include <vector>
 
 namespace interleave {
+
+/// What the caller asks of the sandbox of student code.
+enum class Isolation {
+    /// The strongest that works here: bubblewrap's read-only view and PID namespace where it can
+    /// run, else rlimits and watchdogs only (the report says which; the tree seal still guards).
+    automatic,
+    /// bubblewrap with no network as well (--isolate); an error where bubblewrap cannot run.
+    full,
+    /// rlimits and watchdogs only, never bubblewrap (--unsafe-no-isolation).
+    none,
+};
+
+/// The containment `isolation` gets on this machine. Throws std::runtime_error for
+/// Isolation::full where bubblewrap cannot run.
+Containment resolve_containment(Isolation isolation);
 
 struct GradeOptions {
     std::vector<const Exercise*> katas;  ///< in course order
@@ -21,8 +37,8 @@ struct GradeOptions {
     bool timing = true;
     int jobs = 0;                     ///< build parallelism; 0: the build tool's default
     double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
-    /// Run student binaries under bubblewrap when it is usable (no network, read-only /).
-    bool isolate = false;
+    /// How student binaries are contained (resolve_containment).
+    Isolation isolation = Isolation::automatic;
     /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
@@ -42,7 +58,7 @@ class Grader {
 
   private:
     KataReport grade_kata(const Exercise& e, const GradeOptions& options,
-                          const ProgressFn& progress);
+                          Containment containment, const ProgressFn& progress);
 
     /// Builds the kata under the asan preset and judges its tests run under ASan + UBSan.
     CheckResult run_asan_check(BuildDriver& builder, const Exercise& e, const GradeOptions& options,

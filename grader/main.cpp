@@ -173,8 +173,16 @@ int main(int argc, char** argv) {
                      "Per-test watchdog in seconds (default: from exercise.yaml)")
         ->check(CLI::PositiveNumber);
     bool isolate = false;
-    grade->add_flag("--isolate", isolate,
-                    "Run the student's binaries under bubblewrap: no network, read-only files");
+    bool no_isolation = false;
+    auto* isolate_flag = grade->add_flag(
+        "--isolate", isolate,
+        "Also cut the network of student code, and fail where bubblewrap cannot run (by "
+        "default student code sees a read-only filesystem wherever bubblewrap works)");
+    grade
+        ->add_flag("--unsafe-no-isolation", no_isolation,
+                   "Never use bubblewrap: student code may write wherever you may (the grading "
+                   "tree is still checked after each kata)")
+        ->excludes(isolate_flag);
     long long memory_limit = 0;
     grade
         ->add_option("--memory-limit", memory_limit,
@@ -269,6 +277,7 @@ int main(int argc, char** argv) {
 
     CLI11_PARSE(app, argc, argv);
     install_interrupt_handler();
+    adopt_orphans();
 
     try {
         const fs::path project = fs::absolute(root).lexically_normal();
@@ -356,7 +365,9 @@ int main(int argc, char** argv) {
         go.asan = !no_asan;
         go.jobs = jobs;
         go.test_timeout_seconds = test_timeout;
-        go.isolate = isolate;
+        go.isolation = isolate        ? Isolation::full
+                       : no_isolation ? Isolation::none
+                                      : Isolation::automatic;
         go.memory_limit_mib = memory_limit;
         if (!mutant.empty()) {
             if (go.katas.size() != 1)

@@ -11,6 +11,19 @@
 
 namespace interleave {
 
+/// How an untrusted child is kept apart from the machine, beyond its process group, rlimits and
+/// watchdogs.
+enum class Containment {
+    /// Nothing more: the child may write wherever the user may, and a descendant that calls
+    /// setsid() leaves the process group that the stop reaches.
+    process_group,
+    /// bubblewrap: the whole filesystem read-only except `writable`, and a PID namespace of its
+    /// own that dies with the grader, so that every descendant ends when the child ends.
+    read_only,
+    /// read_only, and no network either.
+    offline,
+};
+
 /// Limits for an untrusted child (a student's test or benchmark binary). Zero: no limit.
 struct SandboxLimits {
     /// Resident memory of the whole process group, polled by a watchdog (not RLIMIT_AS: the
@@ -21,9 +34,10 @@ struct SandboxLimits {
     int max_processes = 0;
     /// RLIMIT_NOFILE.
     int max_open_files = 0;
-    /// Run the command under bubblewrap (`bwrap`, which must be usable: see bubblewrap_usable):
-    /// no network, the whole filesystem read-only except `writable` and a private /tmp.
-    bool isolate = false;
+    /// Anything but process_group runs the command under bubblewrap (`bwrap`, which the caller
+    /// checked with bubblewrap_usable()).
+    Containment containment = Containment::process_group;
+    /// The folders a contained child may write (its scratch folder).
     std::vector<std::filesystem::path> writable;
 };
 
@@ -64,6 +78,9 @@ struct ProcessOutcome {
     /// Set when a limit of the sandbox (or of file size / CPU time) ended the child:
     /// "killed: exceeded the memory limit of 2048 MiB" and the like.
     std::string limit_exceeded;
+    /// Processes that had left the child's process group (setsid, a double fork) and were still
+    /// running when it ended: killed by the runner (see adopt_orphans).
+    int orphans_killed = 0;
 
     bool ok() const { return termination == Termination::exited && exit_code == 0; }
     /// "exited with code 1", "killed by SIGSEGV (segmentation fault)", "timed out after 20 s".
@@ -105,6 +122,13 @@ class PosixProcessRunner final : public ProcessRunner {
   private:
     std::chrono::milliseconds grace_;
 };
+
+/// Makes this process the reaper of its orphaned descendants (PR_SET_CHILD_SUBREAPER), so that a
+/// descendant of a child that left the child's process group, and lost its parent, becomes a
+/// child of this process; from then on every run ends by killing and reaping such orphans. The
+/// grader calls this once at start; bubblewrap's PID namespace does the same job where it runs.
+/// Returns whether the kernel agreed.
+bool adopt_orphans();
 
 /// The environment variables a child may see from the grader's own environment: PATH, HOME,
 /// LANG, TMPDIR and the like; everything else is dropped.

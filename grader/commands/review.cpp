@@ -1,5 +1,6 @@
 #include "commands/review.hpp"
 
+#include "checks.hpp"
 #include "course.hpp"
 #include "review/fingerprint.hpp"
 #include "review/review_run.hpp"
@@ -28,6 +29,13 @@ ReviewCommand::ReviewCommand(CLI::App& app) {
     review_->add_option("--kata", katas_, "Grade only these katas (repeatable; default: all)");
     review_->add_flag("--no-tsan", no_tsan_, "Skip the ThreadSanitizer check");
     review_->add_flag("--no-timing", no_timing_, "Skip the timing check");
+    auto* isolate = review_->add_flag("--isolate", isolate_,
+                                      "Also cut the network of student code (bubblewrap)");
+    review_
+        ->add_flag("--unsafe-no-isolation", no_isolation_,
+                   "Grade even where bubblewrap cannot run: a submission could then write into "
+                   "this tree (each write is caught after the kata and stops the review)")
+        ->excludes(isolate);
     review_->add_option("--jobs,-j", jobs_, "Submissions graded in parallel")
         ->check(CLI::PositiveNumber);
     review_
@@ -97,6 +105,15 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
     go.tsan = !no_tsan_;
     go.timing = !no_timing_;
     go.test_timeout_seconds = test_timeout_;
+    go.isolation = isolate_ ? Isolation::full : no_isolation_ ? Isolation::none : Isolation::automatic;
+    const Containment containment = resolve_containment(go.isolation);
+    if (containment == Containment::process_group && !no_isolation_)
+        throw std::runtime_error(
+            "review: bubblewrap (bwrap) is not installed or cannot create namespaces here, so "
+            "one submission could rewrite the harness that grades the others; install the "
+            "bubblewrap package (in a container, allow user namespaces), or accept the risk with "
+            "--unsafe-no-isolation");
+    say(fmt::format("review: {}", containment_note(containment)));
     const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     go.jobs = build_jobs_ > 0 ? build_jobs_ : std::max(1, cores / jobs_);
     std::string kata_ids;

@@ -32,6 +32,8 @@ class ReviewCommand {
     std::vector<std::string> katas_;
     bool no_tsan_ = false;
     bool no_timing_ = false;
+    bool isolate_ = false;
+    bool no_isolation_ = false;
     int jobs_ = 1;
     int build_jobs_ = 0;
     double test_timeout_ = 0;

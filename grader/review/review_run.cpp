@@ -6,6 +6,7 @@
 #include "review/manual_scores.hpp"
 #include "review/summary_html.hpp"
 #include "review/tamper.hpp"
+#include "tree_seal.hpp"
 #include "workspace.hpp"
 
 #include <fmt/format.h>
@@ -37,8 +38,9 @@ void write_text(const fs::path& path, const std::function<void(std::ostream&)>& 
     if (!out) throw std::runtime_error("review: cannot write " + path.string());
 }
 
+/// Sets `tree_changed` when the submission's code wrote into the grading tree.
 StudentRecord grade_one(const ReviewPlan& plan, SubmissionGrader& grader, const Submission& s,
-                        const std::string& fingerprint, int slot) {
+                        const std::string& fingerprint, int slot, bool& tree_changed) {
     const auto t0 = std::chrono::steady_clock::now();
     StudentRecord r;
     r.student = s.student;
@@ -52,6 +54,13 @@ StudentRecord grade_one(const ReviewPlan& plan, SubmissionGrader& grader, const 
         const GradeReport report = grader.grade(s, slot);
         r.report = report_to_json(report);
         write_student_reports(dir, report);
+    } catch (const GradingTreeChanged& e) {
+        // The tree that grades everyone else is no longer the course's: the review stops.
+        for (const auto& change : e.changes())
+            r.tamper.push_back({change, "written by the submission's code while it was graded"});
+        r.error = fmt::format("grading {} failed: {}", s.student, e.what());
+        r.report = nlohmann::json();
+        tree_changed = true;
     } catch (const std::exception& e) {
         r.error = fmt::format("grading {} failed: {}", s.student, e.what());
         r.report = nlohmann::json();
@@ -101,11 +110,18 @@ std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader
     }
     std::atomic<std::size_t> next{0};
     std::atomic<int> done{0};
+    std::atomic<bool> stopped{false};
+    std::string stop_reason;
     auto drain = [&](int slot) {
-        for (std::size_t k = next++; k < todo.size(); k = next++) {
+        for (std::size_t k = next++; k < todo.size() && !stopped; k = next++) {
             const std::size_t i = todo[k];
             const Submission& s = plan.students[i];
-            StudentRecord r = grade_one(plan, grader, s, fingerprints[i], slot);
+            bool tree_changed = false;
+            StudentRecord r = grade_one(plan, grader, s, fingerprints[i], slot, tree_changed);
+            if (tree_changed) {
+                std::lock_guard lock(log_mutex);
+                if (!stopped.exchange(true)) stop_reason = r.error;
+            }
             try {
                 save_record(plan.out / "students" / s.student, r);
             } catch (const std::exception& e) {
@@ -128,6 +144,9 @@ std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader
     for (int slot = 1; slot < jobs; ++slot) threads.emplace_back(drain, slot);
     drain(0);
     for (auto& t : threads) t.join();
+    if (stopped)
+        throw std::runtime_error("review stopped: " + stop_reason +
+                                 " (that student's record is saved with the tamper flag)");
     for (const auto& r : records) {
         if (!r.error.empty()) {
             ++tally.errors;

@@ -45,7 +45,10 @@ using ReviewLog = std::function<void(const std::string& line)>;
 
 /// Grades or reuses each student of the plan, writing OUT/students/<name>/ (review.json and a
 /// report per known format), and returns the records in plan order. A submission that throws
-/// gets a record with `error` set; it never stops the others.
+/// gets a record with `error` set; it never stops the others, with one exception: a submission
+/// whose code changed the grading tree (GradingTreeChanged) gets its record saved with a tamper
+/// flag, and then the review throws std::runtime_error, since nothing graded after it could be
+/// trusted.
 std::vector<StudentRecord> review_class(const ReviewPlan& plan, SubmissionGrader& grader,
                                         const ReviewLog& log, ReviewTally& tally);
 

@@ -30,6 +30,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+Containment resolve_containment(Isolation isolation) {
+    switch (isolation) {
+        case Isolation::none:
+            return Containment::process_group;
+        case Isolation::automatic:
+            return bubblewrap_usable() ? Containment::read_only : Containment::process_group;
+        case Isolation::full:
+            if (!bubblewrap_usable())
+                throw std::runtime_error(
+                    "--isolate: bubblewrap (bwrap) is not installed or cannot create namespaces "
+                    "here (install the bubblewrap package; in a container, allow user "
+                    "namespaces), so student code cannot be fully isolated");
+            return Containment::offline;
+    }
+    return Containment::process_group;
+}
+
 Grader::Grader(const Course& course, ProcessRunner& runner, Workspace ws)
     : course_(course), runner_(runner), ws_(std::move(ws)) {}
 
@@ -59,16 +76,19 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
         stage_student_files(
             ws_, e, graded ? options.layers : SourceLayers{{course_.root / "exercises", true}});
     }
-    GradeOptions effective = options;
-    if (options.isolate && !bubblewrap_usable()) {
-        effective.isolate = false;
+    const Containment containment = resolve_containment(options.isolation);
+    report.notes.emplace_back(containment_note(containment));
+    if (containment == Containment::process_group && options.isolation == Isolation::automatic)
         report.notes.emplace_back(
-            "--isolate was asked for, but bubblewrap (bwrap) is not installed or cannot create "
-            "namespaces here; install the bubblewrap package");
-    }
-    report.notes.emplace_back(effective.isolate ? kIsolationBubblewrap : kIsolationRlimits);
+            "student code could write outside its scratch folder: bubblewrap (bwrap) is not "
+            "installed or cannot create namespaces here; the grading tree is checked after each "
+            "kata instead");
+    // Student code must not change what grades it: checked after each kata, whatever the
+    // containment (GradingTreeChanged ends the grade).
+    const TreeSeal seal = TreeSeal::take(course_.root);
     for (const Exercise* e : options.katas) {
-        report.katas.push_back(grade_kata(*e, effective, progress));
+        report.katas.push_back(grade_kata(*e, options, containment, progress));
+        seal.check_after(e->id);
         // The manually graded part: pending whatever the other checks did (total_up below
         // keeps its points out of the automatic total).
         if (e->manual) {
@@ -122,7 +142,7 @@ CheckResult Grader::run_asan_check(BuildDriver& builder, const Exercise& e,
 }
 
 KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
-                              const ProgressFn& progress) {
+                              Containment containment, const ProgressFn& progress) {
     auto step = [&](const std::string& stage) {
         if (progress) progress(e.id, stage);
     };
@@ -182,12 +202,14 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     run.binary = builder.binary("release", e, tests_target);
     run.scratch = ws_.scratch_dir(e, "tests");
     run.timeout_seconds = e.timeout_seconds;
-    run.isolate = options.isolate;
+    run.containment = containment;
     if (options.memory_limit_mib > 0) run.memory_limit_mib = options.memory_limit_mib;
     run.test_timeout_seconds =
         options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
     const TestBinaryRun tests_run = run_test_binary(runner_, run);
     CheckResult tests = judge_tests(tests_run, tests_points, ws_);
+    // What the runner did beyond judging (processes it killed) comes first in the evidence.
+    tests.details.insert(tests.details.begin(), tests_run.notes.begin(), tests_run.notes.end());
     apply_test_visibility(tests, tests_run, e.hidden_tests);
     const bool tests_passed = tests.status == CheckStatus::pass;
     kata.checks.push_back(tests);
@@ -240,7 +262,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
             for (int attempt = 0; attempt < 2; ++attempt) {
                 const BenchmarkRun bench = run_benchmark(
                     runner_, builder.binary("release", e, bench_target),
-                    ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, options.isolate);
+                    ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, containment);
                 if (!bench.error.empty()) {
                     timing = CheckResult{};
                     timing.name = "timing";

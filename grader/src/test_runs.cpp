@@ -82,7 +82,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     }
     spec.cwd = o.scratch;
     spec.max_file_bytes = kFileSizeLimitMiB << 20;
-    spec.sandbox = student_sandbox(o.scratch, o.memory_limit_mib, o.isolate);
+    spec.sandbox = student_sandbox(o.scratch, o.memory_limit_mib, o.containment);
 
     spec.argv = prefix;
     spec.argv.push_back(o.binary.string());
@@ -109,6 +109,12 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
     spec.cpu_seconds = cpu_backstop(o.timeout_seconds);
     run.process = runner.run(spec);
+    const int orphans = listing.orphans_killed + run.process.orphans_killed;
+    if (orphans > 0)
+        run.notes.push_back(fmt::format(
+            "killed {} process{} the submission left running outside its process group (setsid "
+            "or a double fork) when the test binary ended",
+            orphans, orphans == 1 ? "" : "es"));
     if (fs::exists(results_json)) {
         try {
             run.results = parse_gtest_json(read_file(results_json));
@@ -149,12 +155,25 @@ bool is_leaks_unchecked_note(const std::string& note) {
     return note.find("detect_leaks=0") != std::string::npos;
 }
 
-SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mib, bool isolate) {
+const char* containment_note(Containment c) {
+    switch (c) {
+        case Containment::process_group:
+            return kIsolationRlimits;
+        case Containment::read_only:
+            return kIsolationReadOnly;
+        case Containment::offline:
+            return kIsolationBubblewrap;
+    }
+    return kIsolationRlimits;
+}
+
+SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mib,
+                              Containment containment) {
     SandboxLimits limits;
     limits.max_rss_bytes = memory_limit_mib << 20;
     limits.max_processes = kProcessLimit;
     limits.max_open_files = kOpenFilesLimit;
-    limits.isolate = isolate;
+    limits.containment = containment;
     limits.writable = {scratch};
     return limits;
 }
@@ -210,7 +229,8 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
 }
 
 BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const fs::path& scratch,
-                           const TimingSpec& spec, double timeout_seconds, bool isolate) {
+                           const TimingSpec& spec, double timeout_seconds,
+                           Containment containment) {
     BenchmarkRun result;
     std::error_code ec;
     fs::remove_all(scratch, ec);
@@ -220,7 +240,7 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
     p.env = sandbox_environment(scratch);
     p.cwd = scratch;
     p.max_file_bytes = kFileSizeLimitMiB << 20;
-    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, isolate);
+    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);
     p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
     p.argv = {binary.string(),
               fmt::format("--benchmark_repetitions={}", spec.repetitions),

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -297,7 +298,7 @@ TEST(Fixtures, SleepPastTheDeadlineIsAHang) {
         << message(g.check("tests"));
 }
 
-TEST(Fixtures, WritesOutsideTheScratchFolderAreRefusedUnderIsolation) {
+TEST(Fixtures, WritesOutsideTheScratchFolderAreRefusedByDefault) {
     const fs::path home = [] {
         const passwd* pw = getpwuid(getuid());
         return fs::path(pw != nullptr && pw->pw_dir != nullptr ? pw->pw_dir : "/nonexistent");
@@ -305,17 +306,111 @@ TEST(Fixtures, WritesOutsideTheScratchFolderAreRefusedUnderIsolation) {
     const fs::path escaped_home = home / ".ESCAPED-write-outside-scratch";
     const fs::path escaped_root = fs::path(INTERLEAVE_PROJECT) / "ESCAPED-write-outside-scratch";
     ASSERT_FALSE(fs::exists(escaped_home)) << "left over from an earlier run: " << escaped_home;
-    const Graded g = grade_fixture("write-outside-scratch", {"--isolate"});
+    const Graded g = grade_fixture("write-outside-scratch");
     const std::string notes = g.report["notes"].dump();
-    if (notes.find("bubblewrap: no network") == std::string::npos) {
+    if (!bubblewrap_usable()) {
         fs::remove(escaped_home);
         fs::remove(escaped_root);
         fs::remove(fs::path(INTERLEAVE_PROJECT) / "harness" / "ESCAPED-write-outside-scratch");
         GTEST_SKIP() << "bubblewrap is not usable here: " << notes;
     }
+    EXPECT_NE(notes.find("read-only filesystem except the scratch folder"), std::string::npos)
+        << notes;
     EXPECT_FALSE(fs::exists(escaped_home));
     EXPECT_FALSE(fs::exists(escaped_root));
     EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+}
+
+/// Puts the kata's harness back as it was, whatever a test did to it.
+class HarnessBackup {
+  public:
+    HarnessBackup() : dir_(fs::path(INTERLEAVE_PROJECT) / "harness" / "01-counter") {
+        for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+            if (e.is_regular_file()) saved_[e.path()] = read_file(e.path());
+        }
+    }
+    ~HarnessBackup() {
+        for (const auto& [path, text] : saved_) {
+            if (fs::exists(path) && read_file(path) == text) continue;
+            std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+        }
+    }
+    HarnessBackup(const HarnessBackup&) = delete;
+    HarnessBackup& operator=(const HarnessBackup&) = delete;
+
+  private:
+    fs::path dir_;
+    std::map<fs::path, std::string> saved_;
+};
+
+TEST(Fixtures, ASubmissionCannotRewriteTheHarness) {
+    if (!bubblewrap_usable()) GTEST_SKIP() << "bubblewrap is not usable here";
+    const HarnessBackup backup;
+    // grade_fixture also proves that no file of the project changed.
+    const Graded g = grade_fixture("harness-rewrite");
+    EXPECT_EQ(g.check("tests")["score"], 0) << message(g.check("tests"));
+    EXPECT_GT(g.check("tests")["data"]["total"], 1) << "the kata's own tests ran";
+}
+
+TEST(Fixtures, AHarnessRewrittenWithoutIsolationGivesNoGrade) {
+    // Uncontained, the submission really rewrites the harness: it does so in a copy of the
+    // course tree, so that the other tests that build from the project at the same time are
+    // not disturbed. The copy gets a build folder of its own (a fresh configure).
+    const fs::path project(INTERLEAVE_PROJECT);
+    const fs::path tree = fs::path(INTERLEAVE_E2E_BUILD).string() + "-tree-copy";
+    fs::remove_all(tree);
+    fs::create_directories(tree);
+    for (const char* part : {"CMakeLists.txt", "CMakePresets.json", "course.yaml", "cmake",
+                             "harness", "exercises", "solutions"}) {
+        fs::copy(project / part, tree / part, fs::copy_options::recursive);
+    }
+    const fs::path source = project / "tests" / "fixtures" / "harness-rewrite";
+    const fs::path json = tree / "report.json";
+    ProcessSpec spec;
+    spec.argv = {INTERLEAVE_BIN,
+                 "--root",
+                 tree.string(),
+                 "--build-dir",
+                 (tree / "build").string(),
+                 "grade",
+                 "counter",
+                 "--source",
+                 source.string(),
+                 "--no-tsan",
+                 "--no-timing",
+                 "--unsafe-no-isolation",
+                 "--format",
+                 "json:" + json.string()};
+    spec.env = base_environment();
+    spec.deadline = std::chrono::minutes(5);
+    PosixProcessRunner runner;
+    const ProcessOutcome o = runner.run(spec);
+    EXPECT_EQ(o.exit_code, 2) << "an infrastructure error, never a grade\n" << o.err;
+    EXPECT_NE(o.err.find("harness/01-counter/counter_test.cpp modified"), std::string::npos)
+        << o.err;
+    EXPECT_NE(o.err.find("no grade is given"), std::string::npos) << o.err;
+    EXPECT_FALSE(fs::exists(json) && !read_file(json).empty()) << "no report from a changed tree";
+    EXPECT_NE(read_file(tree / "harness" / "01-counter" / "counter_test.cpp"),
+              read_file(project / "harness" / "01-counter" / "counter_test.cpp"))
+        << "uncontained, the rewrite should have happened (else this test proves nothing)";
+    const auto strays = strays_after(std::chrono::seconds(3));
+    EXPECT_TRUE(strays.empty()) << "processes left behind:\n" << join(strays);
+    fs::remove_all(tree);
+}
+
+TEST(Fixtures, ADescendantThatLeftTheGroupDoesNotOutliveTheGrade) {
+    // grade_fixture proves that no process of the submission is left.
+    const Graded g = grade_fixture("setsid-child");
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+}
+
+TEST(Fixtures, WithoutIsolationTheGraderReapsADescendantThatLeftTheGroup) {
+    // No PID namespace: the grader, as the subreaper of its orphans, kills them and says so.
+    const Graded g = grade_fixture("setsid-child", {"--unsafe-no-isolation"});
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+    EXPECT_NE(g.check("tests")["details"].dump().find("outside its process group"),
+              std::string::npos)
+        << g.check("tests").dump();
 }
 
 TEST(Fixtures, ReadingTheHarnessChangesNothing) {
@@ -334,7 +429,9 @@ TEST(Fixtures, EmptyFileDoesNotCompile) {
     const Graded g = grade_fixture("empty-file");
     EXPECT_EQ(g.check("build")["status"], "fail");
     EXPECT_EQ(g.report["score"], 0);
-    EXPECT_NE(g.report["notes"].dump().find("isolation: rlimits + watchdogs"), std::string::npos)
+    const std::string in_effect =
+        bubblewrap_usable() ? "isolation: bubblewrap: read-only" : "isolation: rlimits + watchdogs";
+    EXPECT_NE(g.report["notes"].dump().find(in_effect), std::string::npos)
         << "the report names the isolation in effect: " << g.report["notes"].dump();
 }
 

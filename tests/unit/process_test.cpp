@@ -157,6 +157,55 @@ TEST(PosixProcessRunner, DeadlineWaitsForTheGroupNotOnlyTheLeader) {
     std::filesystem::remove(pid_file);
 }
 
+TEST(PosixProcessRunner, ChildOfAThreadThatBlocksSigtermStillObeysIt) {
+    // The grader blocks SIGINT and SIGTERM in every thread (one thread sigwaits for them). The
+    // mask is inherited across fork and exec: a child that kept it could not be stopped
+    // politely and would always cost the whole grace period.
+    std::thread([] {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &set, nullptr), 0);
+        PosixProcessRunner r(5s);
+        ProcessSpec s = shell("", 300ms);
+        s.argv = {"sleep", "30"};  // no shell: some reset the signal mask when they start
+        const auto o = r.run(s);
+        EXPECT_EQ(o.termination, Termination::timed_out);
+        EXPECT_LT(o.elapsed, 2500ms) << "the child waited out the grace period: SIGTERM blocked";
+    }).join();
+}
+
+TEST(Sandbox, PidNamespaceEndsADescendantThatLeftTheGroup) {
+    if (!bubblewrap_usable()) GTEST_SKIP() << "bubblewrap is not usable here";
+    const auto base = std::filesystem::temp_directory_path() / "interleave-pidns-test";
+    std::filesystem::remove_all(base);
+    std::filesystem::create_directories(base);
+    PosixProcessRunner r;
+    // setsid leaves the process group; the marker names the escaped process for the scan below.
+    ProcessSpec s = shell(
+        "setsid sh -c 'touch left; exec sleep 61.5' </dev/null >/dev/null 2>&1 & "
+        "while [ ! -e left ] && [ $((n+=1)) -lt 200 ]; do sleep 0.01; done; echo started");
+    s.cwd = base;
+    s.sandbox.containment = Containment::read_only;
+    s.sandbox.writable = {base};
+    const auto o = r.run(s);
+    EXPECT_EQ(o.out, "started\n");
+    bool alive = false;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        alive = false;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+            std::ifstream cmdline(entry.path() / "cmdline");
+            std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+            if (text.find("61.5") != std::string::npos && text.find("sleep") == 0) alive = true;
+        }
+        if (!alive) break;
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_FALSE(alive) << "a process that called setsid() outlived the contained run";
+    std::filesystem::remove_all(base);
+}
+
 TEST(PosixProcessRunner, DetachedGrandchildDoesNotHoldTheRunOpen) {
     PosixProcessRunner r;
     const auto start = std::chrono::steady_clock::now();
@@ -260,7 +309,7 @@ TEST(Sandbox, BubblewrapLeavesOnlyTheScratchFolderWritable) {
         "touch inside; touch ../outside/escaped; tail -n +3 /proc/net/dev | grep -vc 'lo:'; "
         "kill -SEGV $$");
     s.cwd = base / "scratch";
-    s.sandbox.isolate = true;
+    s.sandbox.containment = Containment::offline;
     s.sandbox.writable = {base / "scratch"};
     const auto o = r.run(s);
     EXPECT_TRUE(std::filesystem::exists(base / "scratch" / "inside"));
