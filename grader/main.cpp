@@ -10,11 +10,11 @@
 #include "commands/review.hpp"
 #include "commands/state.hpp"
 #include "commands/watch.hpp"
-#include "course.hpp"
-#include "grade.hpp"
-#include "process.hpp"
-#include "reporter.hpp"
-#include "verify.hpp"
+#include "course/course.hpp"
+#include "grade/grade.hpp"
+#include "process/process.hpp"
+#include "report/reporter.hpp"
+#include "grade/verify.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -2,7 +2,7 @@
 
 #include "commands/state.hpp"
 #include "commands/trace.hpp"
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 
 #include <fmt/format.h>
 

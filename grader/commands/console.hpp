@@ -3,7 +3,7 @@
 /// tests can check them: colours only on a terminal and only without NO_COLOR; progress lines
 /// only on a terminal.
 
-#include "grade.hpp"
+#include "grade/grade.hpp"
 
 #include <ostream>
 

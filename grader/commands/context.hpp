@@ -2,9 +2,9 @@
 /// What every student command gets from main(): the course, where things live, and how the
 /// terminal behaves. Commands write to `out` (reports) and `err` (questions, errors).
 
-#include "course.hpp"
-#include "grade.hpp"
-#include "workspace.hpp"
+#include "course/course.hpp"
+#include "grade/grade.hpp"
+#include "workspace/workspace.hpp"
 
 #include <filesystem>
 #include <iostream>

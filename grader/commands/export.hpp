@@ -5,8 +5,8 @@
 /// globs. Markdown files lose their `<!-- instructor -->` ... `<!-- /instructor -->` sections.
 /// With git available DEST gets a fresh history of one commit by "Interleave export".
 
-#include "course.hpp"
-#include "process.hpp"
+#include "course/course.hpp"
+#include "process/process.hpp"
 
 #include <filesystem>
 #include <ostream>

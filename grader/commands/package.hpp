@@ -4,8 +4,8 @@
 /// framework's own tests' data) with the platform's entry scripts, so that an autograder
 /// platform can grade a student's submission with the same grader students run locally.
 
-#include "course.hpp"
-#include "process.hpp"
+#include "course/course.hpp"
+#include "process/process.hpp"
 
 #include <filesystem>
 #include <iosfwd>

@@ -1,7 +1,7 @@
 #include "commands/review.hpp"
 
-#include "checks.hpp"
-#include "course.hpp"
+#include "checks/checks.hpp"
+#include "course/course.hpp"
 #include "review/fingerprint.hpp"
 #include "review/review_run.hpp"
 #include "review/roster.hpp"

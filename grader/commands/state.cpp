@@ -1,8 +1,8 @@
 #include "commands/state.hpp"
 
 #include "commands/file_lock.hpp"
-#include "content_hash.hpp"
-#include "workspace.hpp"
+#include "workspace/content_hash.hpp"
+#include "workspace/workspace.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -3,8 +3,8 @@
 /// score, the next check to pass, the content hash of the student files when it was last
 /// graded, and how many hints were shown.
 
-#include "course.hpp"
-#include "report.hpp"
+#include "course/course.hpp"
+#include "report/report.hpp"
 
 #include <filesystem>
 #include <functional>

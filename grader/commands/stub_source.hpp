@@ -2,7 +2,7 @@
 /// Where the pristine stub of a student file comes from: the committed version in git
 /// (exercises/ is the stub). Behind an interface so that tests use a map.
 
-#include "process.hpp"
+#include "process/process.hpp"
 
 #include <filesystem>
 #include <map>

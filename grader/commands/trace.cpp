@@ -1,6 +1,6 @@
 #include "commands/trace.hpp"
 
-#include "build_driver.hpp"
+#include "workspace/build_driver.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -3,9 +3,9 @@
 /// JSON, for the student's code and for the reference, side by side in build/trace/. The
 /// harness does the recording (KATA_TRACE_FILE); the student's code is not instrumented.
 
-#include "course.hpp"
-#include "process.hpp"
-#include "workspace.hpp"
+#include "course/course.hpp"
+#include "process/process.hpp"
+#include "workspace/workspace.hpp"
 
 #include <filesystem>
 #include <string>

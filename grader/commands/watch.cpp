@@ -4,7 +4,7 @@
 #include "commands/list.hpp"
 #include "commands/state.hpp"
 #include "commands/terminal_keys.hpp"
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 #include "review/fingerprint.hpp"
 
-#include "workspace.hpp"
+#include "workspace/workspace.hpp"
 
 #include <fmt/format.h>
 

@@ -1,13 +1,13 @@
 #include "review/review_run.hpp"
 
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 #include "review/class_summary.hpp"
 #include "review/fingerprint.hpp"
 #include "review/manual_scores.hpp"
 #include "review/summary_html.hpp"
 #include "review/tamper.hpp"
-#include "tree_seal.hpp"
-#include "workspace.hpp"
+#include "workspace/tree_seal.hpp"
+#include "workspace/workspace.hpp"
 
 #include <fmt/format.h>
 

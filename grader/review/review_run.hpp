@@ -2,8 +2,8 @@
 /// Reviewing a class: grade each submission (in parallel grading slots), keep one record per
 /// student, reuse the records whose fingerprint is unchanged, and write the class summary.
 
-#include "course.hpp"
-#include "report.hpp"
+#include "course/course.hpp"
+#include "report/report.hpp"
 #include "review/roster.hpp"
 #include "review/student_record.hpp"
 

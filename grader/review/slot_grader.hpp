@@ -4,7 +4,7 @@
 /// submission to the next, so GoogleTest and the configure step cost once per slot; only the
 /// student's files are restaged and recompiled (ccache shares objects across slots).
 
-#include "grade.hpp"
+#include "grade/grade.hpp"
 #include "review/review_run.hpp"
 
 #include <filesystem>

@@ -1,6 +1,6 @@
 #include "review/student_record.hpp"
 
-#include "workspace.hpp"
+#include "workspace/workspace.hpp"
 
 #include <algorithm>
 #include <fstream>

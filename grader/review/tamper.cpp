@@ -1,6 +1,6 @@
 #include "review/tamper.hpp"
 
-#include "workspace.hpp"
+#include "workspace/workspace.hpp"
 
 #include <algorithm>
 

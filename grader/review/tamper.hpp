@@ -2,7 +2,7 @@
 /// The tamper report: which files a student was not meant to edit differ from this course
 /// tree. It is a list for the instructor to read, not a penalty; grading never uses those files.
 
-#include "course.hpp"
+#include "course/course.hpp"
 
 #include <filesystem>
 #include <string>

@@ -1,8 +1,8 @@
 // End to end: the real grader grades broken and hostile submissions (tests/fixtures/) with the
 // real toolchain, and every one ends in bounded time with the right, readable verdict, no
 // grader crash, and no change to the submission's files.
-#include "process.hpp"
-#include "workspace.hpp"
+#include "process/process.hpp"
+#include "workspace/workspace.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -3,8 +3,8 @@
 // platform's results.json. Grades the counter kata only, without TSan and timing.
 //
 // The results.json checks need the grader's `gradescope` and `prairielearn` report formats.
-#include "process.hpp"
-#include "workspace.hpp"
+#include "process/process.hpp"
+#include "workspace/workspace.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

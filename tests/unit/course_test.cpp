@@ -1,5 +1,5 @@
 // Metadata validation: every problem names the file, the line and the field.
-#include "course.hpp"
+#include "course/course.hpp"
 
 #include <gtest/gtest.h>
 

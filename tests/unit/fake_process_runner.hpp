@@ -2,7 +2,7 @@
 /// A ProcessRunner for tests: records every spec and answers with a scripted handler, which
 /// may write the files a real tool would (GoogleTest JSON, benchmark JSON, progress file).
 
-#include "process.hpp"
+#include "process/process.hpp"
 
 #include <functional>
 #include <vector>

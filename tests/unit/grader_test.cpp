@@ -1,7 +1,7 @@
 // The grading pipeline end to end with a fake process runner: staging, build, tests, TSan and
 // timing, scoring, with canned tool output written where the real tools would write it.
-#include "grade.hpp"
-#include "verify.hpp"
+#include "grade/grade.hpp"
+#include "grade/verify.hpp"
 
 #include "fake_process_runner.hpp"
 

@@ -1,6 +1,6 @@
 // Judging canned runs: every verdict kind gets its own, readable message.
-#include "checks.hpp"
-#include "grade.hpp"
+#include "checks/checks.hpp"
+#include "grade/grade.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,11 +2,11 @@
 // it, how the grader reports it (pending, outside the automatic total), and how every report
 // format shows it. Renderings are compared with tests/unit/golden/manual_pending.<format>;
 // regenerate them with INTERLEAVE_UPDATE_GOLDEN=1 after an intended change.
-#include "manual_check.hpp"
+#include "checks/manual_check.hpp"
 #include "commands/state.hpp"
-#include "course.hpp"
+#include "course/course.hpp"
 #include "report_scenarios.hpp"
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 #include "review/class_summary.hpp"
 #include "review/manual_scores.hpp"
 

@@ -1,5 +1,5 @@
 // The readers of tool output, on canned text shaped like the real tools' output.
-#include "parsers.hpp"
+#include "checks/parsers.hpp"
 
 #include <gtest/gtest.h>
 

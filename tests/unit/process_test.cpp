@@ -1,5 +1,5 @@
 // The real process runner, on small shell commands.
-#include "process.hpp"
+#include "process/process.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // them with INTERLEAVE_UPDATE_GOLDEN=1 and review the diff. The JSON formats are also checked
 // structurally against the fields their platforms require.
 #include "report_scenarios.hpp"
-#include "reporter.hpp"
-#include "reporters/markdown_table.hpp"
-#include "reporters/source_location.hpp"
+#include "report/reporter.hpp"
+#include "report/markdown_table.hpp"
+#include "report/source_location.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/binary.h>

@@ -2,7 +2,7 @@
 // Fixed grade reports for the report-format tests: what the grader produces for a passing
 // submission, a partial score, a compile error, a hang, a data race and a noisy timing run.
 // Values are written out by hand (times included) so that every rendering is deterministic.
-#include "report.hpp"
+#include "report/report.hpp"
 
 #include <string>
 #include <vector>

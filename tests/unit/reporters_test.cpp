@@ -1,6 +1,6 @@
 // Reporters render a fixed report; the output is compared with approved golden files.
 // Regenerate them after an intended change with INTERLEAVE_UPDATE_GOLDEN=1.
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // `kata review`: roster and shards, the tamper report, resumable grading with a fake grader,
 // and the class summaries (CSV, Markdown, HTML, final.csv).
-#include "report.hpp"
-#include "reporter.hpp"
+#include "report/report.hpp"
+#include "report/reporter.hpp"
 #include "review/class_summary.hpp"
 #include "review/fingerprint.hpp"
 #include "review/manual_scores.hpp"
@@ -9,7 +9,7 @@
 #include "review/roster.hpp"
 #include "review/summary_html.hpp"
 #include "review/tamper.hpp"
-#include "workspace.hpp"
+#include "workspace/workspace.hpp"
 
 #include <gtest/gtest.h>
 

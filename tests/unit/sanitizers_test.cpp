@@ -2,10 +2,10 @@
 // run_test_binary makes when a sanitizer runtime cannot cope with the machine (setarch -R for
 // TSan, detect_leaks=0 for LeakSanitizer), infrastructure errors, and the asan and timing stages
 // of a whole grade driven by the fake process runner.
-#include "checks.hpp"
-#include "grade.hpp"
-#include "parsers.hpp"
-#include "verify.hpp"
+#include "checks/checks.hpp"
+#include "grade/grade.hpp"
+#include "checks/parsers.hpp"
+#include "grade/verify.hpp"
 
 #include "fake_process_runner.hpp"
 

@@ -4,7 +4,7 @@
 #include "commands/list.hpp"
 #include "commands/reset.hpp"
 #include "commands/state.hpp"
-#include "workspace.hpp"
+#include "workspace/workspace.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,9 +2,9 @@
 // approved files in tests/unit/golden/terminal/. After an intended change, regenerate them with
 // INTERLEAVE_UPDATE_GOLDEN=1. Also: no colour codes when colours are off, and the student
 // commands' colour and progress choices for a non-terminal and for NO_COLOR.
-#include "checks.hpp"
+#include "checks/checks.hpp"
 #include "commands/console.hpp"
-#include "reporter.hpp"
+#include "report/reporter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The grading tree's seal: what student code must never change.
-#include "tree_seal.hpp"
+#include "workspace/tree_seal.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // `kata verify --runs N --safety-factor F`: the reference margins, from the timing judge's own
 // data, their printed section (golden) and the safety-factor check.
-#include "checks.hpp"
-#include "verify.hpp"
+#include "checks/checks.hpp"
+#include "grade/verify.hpp"
 
 #include <gtest/gtest.h>
 

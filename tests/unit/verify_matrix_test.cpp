@@ -1,6 +1,6 @@
 // The mutant matrix: which check caught which mutant, with the expected check bracketed; and
 // why a mutant survived.
-#include "verify.hpp"
+#include "grade/verify.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Hidden tests: a student-facing report never names a hidden test or shows its message.
-#include "visibility.hpp"
-#include "checks.hpp"
-#include "reporter.hpp"
+#include "checks/visibility.hpp"
+#include "checks/checks.hpp"
+#include "report/reporter.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,131 @@
+#pragma once
+/// The checks of one kata. Each is split in two: running a binary (through ProcessRunner) and
+/// judging what it left behind (pure functions of files and outcomes, unit-tested with canned
+/// GoogleTest/Benchmark JSON and TSan text).
+
+#include "workspace/build_driver.hpp"
+#include "course/course.hpp"
+#include "checks/parsers.hpp"
+#include "process/process.hpp"
+#include "report/report.hpp"
+#include "workspace/workspace.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+/// Exit code of harness/support/test_main.cpp's watchdog.
+inline constexpr int kWatchdogExitCode = 87;
+/// Exit code TSan is told to use when it reported something.
+inline constexpr int kTsanExitCode = 66;
+
+/// The sandbox of every student binary: resident memory of its process group (ThreadSanitizer
+/// runs get kTsanMemoryFactor times more for the shadow memory), live processes, bytes per
+/// file written, open files.
+inline constexpr long long kMemoryLimitMiB = 2048;
+inline constexpr int kTsanMemoryFactor = 3;
+inline constexpr int kProcessLimit = 64;
+inline constexpr long long kFileSizeLimitMiB = 64;
+inline constexpr int kOpenFilesLimit = 256;
+
+/// What the report says about the sandbox in effect (containment_note).
+inline constexpr const char* kIsolationRlimits = "isolation: rlimits + watchdogs";
+inline constexpr const char* kIsolationBubblewrap =
+    "isolation: bubblewrap: no network, read-only filesystem (plus rlimits + watchdogs)";
+inline constexpr const char* kIsolationReadOnly =
+    "isolation: bubblewrap: read-only filesystem except the scratch folder, own PID namespace "
+    "(plus rlimits + watchdogs)";
+
+/// The report note for a containment.
+const char* containment_note(Containment c);
+
+/// Everything one run of a GoogleTest binary left behind, read from files the grader created.
+struct TestBinaryRun {
+    ProcessOutcome process;
+    std::vector<std::string> listed;        ///< every test the binary contains
+    std::optional<TestRunSummary> results;  ///< absent when the JSON was not written
+    Progress progress;
+    bool premature_exit = false;     ///< GoogleTest's premature-exit file remained
+    std::string sanitizer_log;       ///< TSan/ASan log files, concatenated
+    std::vector<std::string> notes;  ///< e.g. "rerun under setarch -R"
+};
+
+struct TestRunOptions {
+    std::filesystem::path binary;
+    std::filesystem::path scratch;  ///< emptied, then used as cwd and for result files
+    std::map<std::string, std::string> extra_env;
+    double timeout_seconds = 120;
+    double test_timeout_seconds = 20;
+    bool sanitizer = false;  ///< adds TSAN_OPTIONS with log_path in the scratch folder
+    /// The caller checked bubblewrap_usable() for anything but process_group.
+    Containment containment = Containment::process_group;
+    long long memory_limit_mib = kMemoryLimitMiB;
+    /// Adds ASAN_OPTIONS and UBSAN_OPTIONS with log_path in the scratch folder.
+    bool address_sanitizer = false;
+    /// LeakSanitizer on; run_test_binary turns it off (with a note) where it cannot run.
+    bool detect_leaks = true;
+};
+
+/// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
+/// when contained) is `scratch`.
+SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,
+                              Containment containment);
+
+/// True for the note run_test_binary adds when LeakSanitizer could not run and the ASan run was
+/// repeated with detect_leaks=0 (so a leak cannot have been caught).
+bool is_leaks_unchecked_note(const std::string& note);
+
+/// Runs a test binary under its deadline. Never throws for a misbehaving binary.
+TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options);
+
+/// The TSAN_OPTIONS the grader sets (explicitly, so a student's environment cannot change them).
+std::string tsan_options(const std::filesystem::path& log_prefix);
+
+/// Exit code ASan and UBSan are told to use when they reported something.
+inline constexpr int kAsanExitCode = 67;
+
+/// The ASAN_OPTIONS and UBSAN_OPTIONS the grader sets (explicitly, like tsan_options).
+std::string asan_options(const std::filesystem::path& log_prefix, bool detect_leaks);
+std::string ubsan_options(const std::filesystem::path& log_prefix);
+
+/// Judges the AddressSanitizer + UBSan run: any report fails the check (naming the bad access
+/// and the freeing site in the student's file); no report earns points only when
+/// `tests_passed`. A runtime that cannot start is an infrastructure error, not a verdict.
+CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws);
+
+/// Judges the correctness tests: points in proportion to the tests that passed.
+CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& ws);
+
+/// Judges the TSan run: any report fails the check; no report earns points only when
+/// `tests_passed` (a stub that does nothing is race-free but earns nothing).
+CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
+                       const Workspace& ws);
+
+/// Turns benchmark samples into the timing check: each comparison's ratio, its share of the
+/// points (linear between full and zero credit), and noise detection.
+CheckResult judge_timing(const TimingSpec& spec,
+                         const std::map<std::string, BenchmarkSamples>& samples);
+
+/// Whether a timing result is too noisy to judge (the caller retries once, then reports it).
+bool timing_inconclusive(const CheckResult& timing);
+
+/// A build failure as a check: the first compiler errors, naming the student's files.
+CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
+                                const std::string& what);
+
+/// Runs the kata's benchmark binary and returns its samples, or an error message.
+struct BenchmarkRun {
+    std::map<std::string, BenchmarkSamples> samples;
+    std::string error;
+    double seconds = 0;
+};
+BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& binary,
+                           const std::filesystem::path& scratch, const TimingSpec& spec,
+                           double timeout_seconds,
+                           Containment containment = Containment::process_group);
+
+}  // namespace interleave

@@ -1,0 +1,232 @@
+#include "grade/verify.hpp"
+
+#include "checks/checks.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace fs = std::filesystem;
+
+namespace interleave {
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string first_problem(const KataReport& kata) {
+    for (const auto& c : kata.checks) {
+        if (c.status == CheckStatus::fail || c.status == CheckStatus::error) {
+            return fmt::format("{}: {}", c.name, c.message);
+        }
+    }
+    return {};
+}
+
+/// True when an asan check ran without LeakSanitizer.
+bool leaks_unchecked(const CheckResult& c) {
+    return std::any_of(c.details.begin(), c.details.end(), is_leaks_unchecked_note);
+}
+
+}  // namespace
+
+std::string summarise_checks(const KataReport& kata) {
+    std::vector<std::string> parts;
+    for (const auto& c : kata.checks) {
+        std::string status = to_string(c.status);
+        if (c.status == CheckStatus::fail || c.status == CheckStatus::error) {
+            std::transform(status.begin(), status.end(), status.begin(), ::toupper);
+        }
+        parts.push_back(c.name + " " + status);
+    }
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
+                       const MutantExpectation& expect) {
+    VerifyRow row;
+    row.kata = kata.id;
+    row.subject = "mutant " + bug;
+    row.expected = "fails " + fmt::format("{}", fmt::join(expect.fails, ", "));
+    row.observed = summarise_checks(kata);
+    for (const auto& c : kata.checks) row.checks.emplace_back(c.name, c.status);
+    row.expected_checks = expect.fails;
+    row.ok = true;
+    for (const auto& name : expect.fails) {
+        const CheckResult* c = kata.find(name);
+        if (c == nullptr || c->status != CheckStatus::fail) {
+            row.ok = false;
+            row.why = fmt::format("survived: check `{}` {} ({})", name,
+                                  c == nullptr ? "was not run" : "did not fail",
+                                  c == nullptr ? "" : c->message);
+            if (c != nullptr && leaks_unchecked(*c)) {
+                row.why +=
+                    "; LeakSanitizer could not run on this machine, so a leak cannot be caught "
+                    "here: grade where ptrace is allowed";
+            }
+            return row;
+        }
+    }
+    for (const auto& c : kata.checks) {
+        const bool failed = c.status == CheckStatus::fail || c.status == CheckStatus::error;
+        if (failed && !contains(expect.fails, c.name) && !contains(expect.may_fail, c.name)) {
+            row.ok = false;
+            row.why =
+                fmt::format("caught by the wrong check: `{}` failed too ({})", c.name, c.message);
+            return row;
+        }
+    }
+    return row;
+}
+
+namespace {
+
+/// Grades the reference `options.runs` times; ok only if every run earns full marks.
+VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOptions& options,
+                           const GradeOptions& base, const SourceLayer& solutions,
+                           const ProgressFn& progress) {
+    const auto start = std::chrono::steady_clock::now();
+    GradeOptions reference = base;
+    reference.layers = {solutions};
+    reference.source_label = "solutions";
+    // Every check passes, except one switched off for this run; a manually graded part is
+    // pending whatever the code does.
+    auto full_marks = [&](const KataReport& k) {
+        return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
+            if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
+            return c.status == CheckStatus::skipped &&
+                   ((c.name == "tsan" && !options.tsan) ||
+                    (c.name == "timing" && !options.timing) || (c.name == "asan" && !base.asan));
+        });
+    };
+    VerifyRow r{e.id, "reference", "full marks", "", true, ""};
+    const int runs = std::max(options.runs, 1);
+    for (int run = 1; run <= runs; ++run) {
+        const GradeReport ref = grader.grade(reference, progress);
+        const KataReport& rk = ref.katas.front();
+        add_reference_run(r.margins, rk);
+        // The row shows the first run that missed full marks, else the last run.
+        if (!r.ok) continue;
+        r.observed = summarise_checks(rk);
+        if (full_marks(rk)) continue;
+        r.ok = false;
+        r.why = fmt::format("{}scored {:.4g}/{:.4g}; {}",
+                            runs == 1 ? "" : fmt::format("run {} of {}: ", run, runs), rk.score,
+                            rk.max_score, first_problem(rk));
+    }
+    if (runs > 1) r.expected = fmt::format("full marks x{}", runs);
+    r.seconds = seconds_since(start);
+    return r;
+}
+
+/// Grades the stub on its tests only (TSan and timing would be skipped or meaningless): it must
+/// compile and score 0.
+VerifyRow verify_stub(const Exercise& e, Grader& grader, const GradeOptions& base,
+                      const SourceLayer& stubs, const ProgressFn& progress) {
+    const auto start = std::chrono::steady_clock::now();
+    GradeOptions stub = base;
+    stub.layers = {stubs};
+    stub.source_label = "exercises";
+    stub.tsan = false;
+    stub.timing = false;
+    stub.asan = false;
+    const GradeReport st = grader.grade(stub, progress);
+    const KataReport& sk = st.katas.front();
+    const CheckResult* tests = sk.find("tests");
+    VerifyRow s{e.id, "stub", "0 on tests", summarise_checks(sk), false, ""};
+    const CheckResult* build = sk.find("build");
+    s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr &&
+           tests->score == 0 && tests->status == CheckStatus::fail;
+    if (!s.ok) {
+        s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
+        if (build != nullptr && build->status != CheckStatus::pass)
+            s.why = "the stub must compile: " + build->message;
+    }
+    s.seconds = seconds_since(start);
+    return s;
+}
+
+/// The grade options of one mutant: its tests plus the checks its expect.yaml names (every
+/// enabled check with all_checks).
+GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& options,
+                            const SourceLayer& solutions, const fs::path& dir,
+                            const MutantExpectation& expect) {
+    auto named = [&](const char* check) {
+        return contains(expect.fails, check) || contains(expect.may_fail, check);
+    };
+    GradeOptions m = base;
+    m.layers = {solutions, SourceLayer{dir, false}};
+    m.source_label = "mutant " + dir.filename().string();
+    m.tsan = named("tsan") || (options.all_checks && options.tsan);
+    m.timing = named("timing") || (options.all_checks && options.timing);
+    // ASan is a build of its own: mutants pay for it only when it is what catches them.
+    m.asan = named("asan");
+    return m;
+}
+
+std::vector<fs::path> mutant_dirs(const Course& course, const Exercise& e,
+                                  const std::string& filter) {
+    std::vector<fs::path> dirs;
+    const fs::path mutants = course.root / "tests" / "mutants" / e.id;
+    if (!fs::is_directory(mutants)) return dirs;
+    for (const auto& entry : fs::directory_iterator(mutants)) {
+        const std::string bug = entry.path().filename().string();
+        if (entry.is_directory() && (filter.empty() || bug.find(filter) != std::string::npos))
+            dirs.push_back(entry.path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    return dirs;
+}
+
+}  // namespace
+
+std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
+                                     const VerifyOptions& options,
+                                     const std::function<void(const VerifyRow&)>& on_row,
+                                     const ProgressFn& progress) {
+    std::vector<VerifyRow> rows;
+    auto emit = [&](VerifyRow row) {
+        if (on_row) on_row(row);
+        rows.push_back(std::move(row));
+    };
+    // A row belongs to the timed part exactly when its grade runs the timing check.
+    auto wanted = [&](bool timed) {
+        return options.part == VerifyPart::all ||
+               (options.part == VerifyPart::timed) == (timed && options.timing);
+    };
+    const SourceLayer solutions{course.root / "solutions", true};
+    const SourceLayer stubs{course.root / "exercises", true};
+    for (const Exercise* e : options.katas) {
+        GradeOptions base;
+        base.katas = {e};
+        base.tsan = options.tsan;
+        base.timing = options.timing;
+        base.jobs = options.jobs;
+
+        const bool kata_timed = e->timing.has_value();
+        if (wanted(kata_timed))
+            emit(verify_reference(*e, grader, options, base, solutions, progress));
+        if (wanted(false)) emit(verify_stub(*e, grader, base, stubs, progress));
+        for (const auto& dir : mutant_dirs(course, *e, options.mutant_filter)) {
+            const MutantExpectation expect = load_mutant_expectation(dir / "expect.yaml");
+            const GradeOptions m = mutant_options(base, options, solutions, dir, expect);
+            if (!wanted(m.timing && kata_timed)) continue;
+            const auto start = std::chrono::steady_clock::now();
+            const GradeReport mr = grader.grade(m, progress);
+            VerifyRow row = judge_mutant(mr.katas.front(), dir.filename().string(), expect);
+            row.seconds = seconds_since(start);
+            emit(std::move(row));
+        }
+    }
+    return rows;
+}
+
+}  // namespace interleave

@@ -1,0 +1,39 @@
+// The mutant matrix printed after `kata verify` (pure; see verify.hpp).
+#include "grade/verify.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace interleave {
+
+std::string mutant_matrix(const std::vector<VerifyRow>& rows) {
+    static const std::vector<std::string> columns{"build", "tests", "tsan", "asan", "timing"};
+    std::string out;
+    std::string kata;
+    for (const auto& r : rows) {
+        if (r.subject.rfind("mutant ", 0) != 0) continue;
+        if (r.kata != kata) {
+            kata = r.kata;
+            out += fmt::format("\n{:<28}", kata);
+            for (const auto& c : columns) out += fmt::format(" {:^7}", c);
+            out += "\n";
+        }
+        out += fmt::format("  {:<26}", r.subject.substr(7));
+        for (const auto& c : columns) {
+            bool caught = false;
+            for (const auto& [name, status] : r.checks) {
+                if (name == c && (status == CheckStatus::fail || status == CheckStatus::error))
+                    caught = true;
+            }
+            const bool expected = std::find(r.expected_checks.begin(), r.expected_checks.end(),
+                                            c) != r.expected_checks.end();
+            const std::string mark = expected ? (caught ? "[X]" : "[ ]") : (caught ? "X" : ".");
+            out += fmt::format(" {:^7}", mark);
+        }
+        out += r.ok ? "\n" : "  <- BAD\n";
+    }
+    return out;
+}
+
+}  // namespace interleave

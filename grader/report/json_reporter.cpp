@@ -1,0 +1,56 @@
+// The JSON report: the stable, documented contract (docs/report-json.md).
+#include "report/reporter.hpp"
+
+namespace interleave {
+
+nlohmann::json report_to_json(const GradeReport& report) {
+    nlohmann::json doc;
+    doc["version"] = 1;
+    doc["course"] = report.course;
+    doc["source"] = report.source;
+    doc["score"] = report.score;
+    doc["max_score"] = report.max_score;
+    doc["seconds"] = report.seconds;
+    doc["notes"] = report.notes;
+    if (report.pending_points > 0) doc["pending_points"] = report.pending_points;
+    doc["katas"] = nlohmann::json::array();
+    for (const auto& k : report.katas) {
+        nlohmann::json kj{
+            {"id", k.id},       {"folder", k.folder},       {"title", k.title},
+            {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
+        if (k.pending_points > 0) kj["pending_points"] = k.pending_points;
+        for (const auto& c : k.checks) {
+            kj["checks"].push_back(nlohmann::json{{"name", c.name},
+                                                  {"status", to_string(c.status)},
+                                                  {"score", c.score},
+                                                  {"max_score", c.max_score},
+                                                  {"message", c.message},
+                                                  {"details", c.details},
+                                                  {"seconds", c.seconds},
+                                                  {"data", c.data}});
+        }
+        doc["katas"].push_back(kj);
+    }
+    return doc;
+}
+
+namespace {
+
+class JsonReporter final : public Reporter {
+  public:
+    void render(const GradeReport& report, std::ostream& out) const override {
+        out << report_to_json(report).dump(2) << "\n";
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() {
+    return std::make_unique<JsonReporter>();
+}
+
+std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style) {
+    return make_reporter(name, style, process_context());
+}
+
+}  // namespace interleave

@@ -1,0 +1,134 @@
+// JUnit XML: one <testsuite> per kata, one <testcase> per check. Failed checks carry a
+// <failure>, checks the grader could not judge an <error>, checks not run a <skipped/>.
+#include "report/reporter.hpp"
+
+#include <fmt/format.h>
+
+namespace interleave {
+
+namespace {
+
+/// Text safe inside an XML attribute or element: the five special characters as entities,
+/// other control characters (not allowed in XML 1.0) dropped, except tab and line breaks.
+std::string xml_escape(const std::string& text) {
+    std::string out;
+    for (char ch : text) {
+        switch (ch) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            case '\n':
+            case '\r':
+            case '\t':
+                out += ch;
+                break;
+            default:
+                if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
+        }
+    }
+    return out;
+}
+
+struct Counts {
+    int tests = 0;
+    int failures = 0;
+    int errors = 0;
+    int skipped = 0;
+    double seconds = 0;
+
+    void add(const CheckResult& c) {
+        ++tests;
+        failures += c.status == CheckStatus::fail ? 1 : 0;
+        errors += c.status == CheckStatus::error ? 1 : 0;
+        skipped += c.status == CheckStatus::skipped || c.status == CheckStatus::pending ? 1 : 0;
+        seconds += c.seconds;
+    }
+    std::string attributes() const {
+        return fmt::format(R"(tests="{}" failures="{}" errors="{}" skipped="{}" time="{:.3f}")",
+                           tests, failures, errors, skipped, seconds);
+    }
+};
+
+std::string details_text(const CheckResult& c) {
+    std::string out;
+    for (const auto& d : c.details) out += d + "\n";
+    return out;
+}
+
+class JunitReporter final : public Reporter {
+  public:
+    void render(const GradeReport& report, std::ostream& out) const override {
+        Counts all;
+        for (const auto& k : report.katas)
+            for (const auto& c : k.checks) all.add(c);
+        out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        out << fmt::format("<testsuites name=\"{}\" {}>\n",
+                           xml_escape(report.course + " (" + report.source + ")"),
+                           all.attributes());
+        for (const auto& k : report.katas) {
+            Counts suite;
+            for (const auto& c : k.checks) suite.add(c);
+            out << fmt::format("  <testsuite name=\"{}\" {}>\n", xml_escape(k.folder),
+                               suite.attributes());
+            out << fmt::format(
+                "    <properties>\n      <property name=\"title\" value=\"{}\"/>\n"
+                "      <property name=\"score\" value=\"{:.4g}/{:.4g}\"/>\n    </properties>\n",
+                xml_escape(k.title), k.score, k.max_score);
+            for (const auto& c : k.checks) render_check(k, c, out);
+            out << "  </testsuite>\n";
+        }
+        out << "</testsuites>\n";
+    }
+
+  private:
+    static void render_check(const KataReport& k, const CheckResult& c, std::ostream& out) {
+        out << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n",
+                           xml_escape(k.folder), xml_escape(c.name), c.seconds);
+        const std::string message = xml_escape(c.message);
+        switch (c.status) {
+            case CheckStatus::pass:
+                break;
+            case CheckStatus::fail:
+                out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                                   message, xml_escape(c.name), xml_escape(details_text(c)));
+                break;
+            case CheckStatus::error:
+                out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", message,
+                                   xml_escape(c.name), xml_escape(details_text(c)));
+                break;
+            case CheckStatus::skipped:
+                out << fmt::format("      <skipped message=\"{}\"/>\n", message);
+                break;
+            case CheckStatus::pending:
+                // Not run by the grader: a person grades it.
+                out << fmt::format("      <skipped message=\"pending manual review: {}\"/>\n",
+                                   message);
+                break;
+        }
+        if (c.max_score > 0 && c.status != CheckStatus::pending) {
+            out << fmt::format("      <system-out>score {:.4g}/{:.4g}</system-out>\n", c.score,
+                               c.max_score);
+        }
+        out << "    </testcase>\n";
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_junit_reporter() {
+    return std::make_unique<JunitReporter>();
+}
+
+}  // namespace interleave

@@ -1,0 +1,70 @@
+// PrairieLearn's external grading results.json (prairielearn.readthedocs.io, "External
+// Grading", grading results): gradable, score in [0, 1], message, output and tests, each with
+// name, description, points, max_points, message and output. "gradable" is false only when
+// the grader itself could not run (an installation problem): a student's compile error is
+// graded, and costs that kata's points.
+#include "report/reporter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace interleave {
+
+namespace {
+
+class PrairieLearnReporter final : public Reporter {
+  public:
+    void render(const GradeReport& report, std::ostream& out) const override {
+        bool gradable = true;
+        nlohmann::json tests = nlohmann::json::array();
+        std::string output;
+        for (const auto& k : report.katas) {
+            for (const auto& c : k.checks) {
+                if (c.data.is_object() && c.data.contains("infrastructure")) gradable = false;
+                std::string details;
+                for (const auto& d : c.details) details += (details.empty() ? "" : "\n") + d;
+                if (c.status == CheckStatus::pending) {
+                    // Graded by hand: no points either way here (score is the automatic total).
+                    tests.push_back(nlohmann::json{
+                        {"name", fmt::format("{} {}", k.folder, c.name)},
+                        {"description", k.title},
+                        {"points", 0},
+                        {"max_points", 0},
+                        {"message", fmt::format("pending manual review ({:.4g} points): {}",
+                                                c.max_score, c.message)},
+                        {"output", details}});
+                    output += fmt::format("{} {}: pending manual review ({:.4g} points)  {}\n",
+                                          k.folder, c.name, c.max_score, c.message);
+                    continue;
+                }
+                tests.push_back(nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},
+                                               {"description", k.title},
+                                               {"points", c.score},
+                                               {"max_points", c.max_score},
+                                               {"message", c.message},
+                                               {"output", details}});
+                output += fmt::format("{} {}: {} {:.4g}/{:.4g}  {}\n", k.folder, c.name,
+                                      to_string(c.status), c.score, c.max_score, c.message);
+            }
+        }
+        for (const auto& n : report.notes) output += "note: " + n + "\n";
+        const double fraction =
+            report.max_score > 0 ? std::clamp(report.score / report.max_score, 0.0, 1.0) : 0.0;
+        nlohmann::json doc{{"gradable", gradable},
+                           {"score", fraction},
+                           {"message", fmt::format("{}: {:.4g}/{:.4g} ({:.0f}%)", report.course,
+                                                   report.score, report.max_score, fraction * 100)},
+                           {"output", output},
+                           {"tests", tests}};
+        out << doc.dump(2) << "\n";
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_prairielearn_reporter() {
+    return std::make_unique<PrairieLearnReporter>();
+}
+
+}  // namespace interleave

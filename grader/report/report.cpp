@@ -1,0 +1,54 @@
+#include "report/report.hpp"
+
+namespace interleave {
+
+std::string to_string(CheckStatus status) {
+    switch (status) {
+        case CheckStatus::pass:
+            return "pass";
+        case CheckStatus::fail:
+            return "fail";
+        case CheckStatus::error:
+            return "error";
+        case CheckStatus::skipped:
+            return "skipped";
+        case CheckStatus::pending:
+            return "pending";
+    }
+    return "error";
+}
+
+const CheckResult* KataReport::find(const std::string& check) const {
+    for (const auto& c : checks) {
+        if (c.name == check) return &c;
+    }
+    return nullptr;
+}
+
+void total_up(KataReport& kata) {
+    kata.score = 0;
+    kata.max_score = 0;
+    kata.pending_points = 0;
+    for (const auto& c : kata.checks) {
+        if (c.status == CheckStatus::pending) {
+            kata.pending_points += c.max_score;
+            continue;
+        }
+        kata.score += c.score;
+        kata.max_score += c.max_score;
+    }
+}
+
+void total_up(GradeReport& report) {
+    report.score = 0;
+    report.max_score = 0;
+    report.pending_points = 0;
+    for (auto& k : report.katas) {
+        total_up(k);
+        report.score += k.score;
+        report.max_score += k.max_score;
+        report.pending_points += k.pending_points;
+    }
+}
+
+}  // namespace interleave
