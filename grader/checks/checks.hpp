@@ -3,11 +3,11 @@
 /// judging what it left behind (pure functions of files and outcomes, unit-tested with canned
 /// GoogleTest/Benchmark JSON and TSan text).
 
-#include "workspace/build_driver.hpp"
-#include "course/course.hpp"
 #include "checks/parsers.hpp"
+#include "course/course.hpp"
 #include "process/process.hpp"
 #include "report/report.hpp"
+#include "workspace/build_driver.hpp"
 #include "workspace/workspace.hpp"
 
 #include <map>

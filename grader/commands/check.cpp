@@ -1,5 +1,7 @@
 #include "commands/check.hpp"
 
+#include "commands/command.hpp"
+#include "commands/session.hpp"
 #include "commands/state.hpp"
 #include "commands/trace.hpp"
 #include "report/reporter.hpp"
@@ -15,10 +17,7 @@ GradeReport check_kata(const CommandContext& ctx, Grader& grader, const Exercise
     const bool own = options.source.empty();
     go.layers = {{own ? ctx.exercises() : options.source, true}};
     go.source_label = own ? "exercises" : options.source.string();
-    go.tsan = options.tsan;
-    go.timing = options.timing;
-    go.jobs = options.jobs;
-    go.test_timeout_seconds = options.test_timeout_seconds;
+    options.switches.apply(go);
     const GradeReport report = grader.grade(go, ctx.progress);
     if (own) remember_grade(ctx.project, ctx.course, report);
     return report;
@@ -67,7 +66,7 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
         return 0;
     }
     const GradeReport report = check_kata(ctx, grader, *e, options);
-    make_terminal_reporter(TerminalStyle{ctx.color, options.verbose, "kata check"})
+    make_terminal_reporter(TerminalStyle{ctx.color, options.switches.verbose, "kata check"})
         ->render(report, ctx.out);
     const KataReport& k = report.katas.front();
     const std::string next = next_check(k);
@@ -87,6 +86,37 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
     }
     if (options.trace) return write_traces(ctx, runner, *e, options);
     return 0;
+}
+
+namespace {
+
+class CheckCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd = app.add_subcommand("check", "Grade one kata (default: the current one)");
+        cmd->add_option("kata", options_.kata, "Kata id or folder (default: the current one)");
+        options_.switches.add_to(*cmd);
+        cmd->add_flag("--trace", options_.trace,
+                      "Also write build/trace/KATA.{student,reference}.json (url-pipeline)");
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Session session(global);
+        session.lock_build_dir();
+        PosixProcessRunner runner;
+        Grader grader(session.course(), runner, session.workspace());
+        return run_check(session.context(), grader, runner, options_);
+    }
+
+  private:
+    CheckOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> check_command() {
+    return std::make_unique<CheckCommand>();
 }
 
 }  // namespace interleave

@@ -3,6 +3,7 @@
 /// terminal report, and remembers the result in build/state.json.
 
 #include "commands/context.hpp"
+#include "commands/grade_switches.hpp"
 
 #include <string>
 
@@ -10,11 +11,7 @@ namespace interleave {
 
 struct CheckOptions {
     std::string kata;  ///< empty: the current kata
-    bool tsan = true;
-    bool timing = true;
-    bool verbose = false;
-    int jobs = 0;
-    double test_timeout_seconds = 0;
+    GradeSwitches switches;
     /// Take the student files from SOURCE/<NN-name>/ instead of exercises/; such a grade is
     /// not remembered in the state file.
     std::filesystem::path source;

@@ -1,8 +1,13 @@
 // `kata export`: the student template repository (see export.hpp).
 #include "commands/export.hpp"
+#include "commands/command.hpp"
+#include "course/course.hpp"
+#include "process/process.hpp"
 
 #include <fmt/format.h>
+
 #include <fmt/ranges.h>
+#include <iostream>
 
 #include <fnmatch.h>
 
@@ -212,6 +217,34 @@ int run_export(const Course& course, ProcessRunner& runner, const ExportOptions&
     out << fmt::format("created a fresh git history in {}: one commit by {} <{}>\n", dest.string(),
                        kAuthorName, kAuthorEmail);
     return 0;
+}
+
+namespace {
+
+class ExportCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd =
+            app.add_subcommand("export", "Write a student template repository (no solutions)");
+        cmd->add_option("dest", options_.destination, "An empty or new folder")->required();
+        cmd->add_flag("--force", options_.force, "Replace the contents of DEST");
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Course course = load_course(global.project());
+        PosixProcessRunner runner;
+        return run_export(course, runner, options_, std::cout);
+    }
+
+  private:
+    ExportOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> export_command() {
+    return std::make_unique<ExportCommand>();
 }
 
 }  // namespace interleave

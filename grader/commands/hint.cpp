@@ -1,4 +1,6 @@
 #include "commands/hint.hpp"
+#include "commands/command.hpp"
+#include "commands/session.hpp"
 
 #include <fmt/format.h>
 
@@ -37,6 +39,31 @@ int run_hint(const CommandContext& ctx, const std::string& kata) {
     });
     ctx.out << text;
     return 0;
+}
+
+namespace {
+
+class HintCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd = app.add_subcommand("hint", "Show one more hint for a kata (default: current)");
+        cmd->add_option("kata", kata_, "Kata id or folder (default: the current one)");
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Session session(global);
+        return run_hint(session.context(), kata_);
+    }
+
+  private:
+    std::string kata_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> hint_command() {
+    return std::make_unique<HintCommand>();
 }
 
 }  // namespace interleave

@@ -1,4 +1,7 @@
 #include "commands/list.hpp"
+#include "commands/command.hpp"
+#include "commands/session.hpp"
+#include "process/process.hpp"
 
 #include <fmt/format.h>
 
@@ -76,6 +79,28 @@ int run_list(const CommandContext& ctx, StubSource& stubs) {
         ctx.out << "\nevery kata has full marks\n";
     }
     return 0;
+}
+
+namespace {
+
+class ListCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        return app.add_subcommand("list", "Every kata: status, last score, next check to pass");
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Session session(global);
+        PosixProcessRunner git;
+        GitStubSource stubs(git, session.project());
+        return run_list(session.context(), stubs);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> list_command() {
+    return std::make_unique<ListCommand>();
 }
 
 }  // namespace interleave

@@ -1,8 +1,13 @@
 // Packages the course for an autograder platform: the course tree, the student-file manifest
 // and the platform's entry scripts (kept as ordinary files under packaging/).
 #include "commands/package.hpp"
+#include "commands/command.hpp"
+#include "course/course.hpp"
+#include "process/process.hpp"
 
 #include <fmt/format.h>
+
+#include <iostream>
 
 #include <algorithm>
 #include <fstream>
@@ -144,6 +149,37 @@ int run_package(const Course& course, const std::string& target, const fs::path&
     fs::remove_all(scratch);
     log << fmt::format("package: {} package written to {}\n", target, absolute.string());
     return 0;
+}
+
+namespace {
+
+class PackageCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd =
+            app.add_subcommand("package", "Bundle the course for Gradescope or PrairieLearn");
+        cmd->add_option("target", target_, "gradescope or prairielearn")
+            ->required()
+            ->check(CLI::IsMember(package_targets()));
+        cmd->add_option("out", out_, "OUT.zip (or a folder, for PrairieLearn)")->required();
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Course course = load_course(global.project());
+        PosixProcessRunner runner;
+        return run_package(course, target_, out_, runner, std::cout);
+    }
+
+  private:
+    std::string target_;
+    std::string out_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> package_command() {
+    return std::make_unique<PackageCommand>();
 }
 
 }  // namespace interleave

@@ -1,4 +1,7 @@
 #include "commands/reset.hpp"
+#include "commands/command.hpp"
+#include "commands/session.hpp"
+#include "process/process.hpp"
 
 #include "commands/state.hpp"
 
@@ -116,6 +119,35 @@ int run_reset(const CommandContext& ctx, StubSource& stubs, const std::string& k
         }
     });
     return 0;
+}
+
+namespace {
+
+class ResetCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd = app.add_subcommand("reset", "Back up your files of a kata, restore its stub");
+        cmd->add_option("kata", kata_, "Kata id or folder")->required();
+        cmd->add_flag("--yes,-y", yes_, "Do not ask for confirmation");
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Session session(global);
+        PosixProcessRunner git;
+        GitStubSource stubs(git, session.project());
+        return run_reset(session.context(), stubs, kata_, yes_, ask_on_terminal);
+    }
+
+  private:
+    std::string kata_;
+    bool yes_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> reset_command() {
+    return std::make_unique<ResetCommand>();
 }
 
 }  // namespace interleave

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace interleave {
 
-ReviewCommand::ReviewCommand(CLI::App& app) {
+CLI::App* ReviewCommand::add_to(CLI::App& app) {
     review_ = app.add_subcommand(
         "review", "Grade a class: every student repository, a tamper report, class summaries");
     review_->add_option("submissions", inputs_,
@@ -57,13 +57,12 @@ ReviewCommand::ReviewCommand(CLI::App& app) {
     merge_->add_option("--out", merge_out_, "Output folder of the merged summary")->required();
     merge_->add_option("--manual", merge_manual_, "CSV student,kata,points,comment -> final.csv")
         ->check(CLI::ExistingFile);
+    return review_;
 }
 
-bool ReviewCommand::parsed() const {
-    return review_->parsed();
-}
-
-int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
+int ReviewCommand::run(const GlobalOptions& global) {
+    const fs::path project = global.project();
+    const std::string& build_dir = global.build_dir;
     auto say = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
     if (merge_->parsed()) {
         const fs::path out = fs::absolute(merge_out_);
@@ -105,7 +104,9 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
     go.tsan = !no_tsan_;
     go.timing = !no_timing_;
     go.test_timeout_seconds = test_timeout_;
-    go.isolation = isolate_ ? Isolation::full : no_isolation_ ? Isolation::none : Isolation::automatic;
+    go.isolation = isolate_        ? Isolation::full
+                   : no_isolation_ ? Isolation::none
+                                   : Isolation::automatic;
     const Containment containment = resolve_containment(go.isolation);
     if (containment == Containment::process_group && !no_isolation_)
         throw std::runtime_error(
@@ -141,6 +142,10 @@ int ReviewCommand::run(const fs::path& project, const std::string& build_dir) {
                         secs[secs.size() / 2], secs.back()));
     }
     return tally.errors == 0 ? 0 : 1;
+}
+
+std::unique_ptr<Command> review_command() {
+    return std::make_unique<ReviewCommand>();
 }
 
 }  // namespace interleave

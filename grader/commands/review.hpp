@@ -2,7 +2,7 @@
 /// `kata review SUBMISSIONS... --out DIR` (grade a class) and `kata review merge SHARDS...
 /// --out DIR` (join shard outputs): the command line of the instructor's review.
 
-#include <CLI/CLI.hpp>
+#include "commands/command.hpp"
 
 #include <filesystem>
 #include <string>
@@ -10,18 +10,16 @@
 
 namespace interleave {
 
-class ReviewCommand {
+class ReviewCommand final : public Command {
   public:
     /// Registers `review` and `review merge` on the app.
-    explicit ReviewCommand(CLI::App& app);
+    CLI::App* add_to(CLI::App& app) override;
 
-    bool parsed() const;
-
-    /// Runs the parsed command against the course at `project`; `build_dir` (the global
-    /// --build-dir, may be empty) holds the grading slots, default OUT/slots. Returns the exit
-    /// code: 0 when every submission was graded, 1 when some had a grading error, 2 when the
-    /// review itself could not run.
-    int run(const std::filesystem::path& project, const std::string& build_dir);
+    /// Runs the parsed command against the course at global.project(); the global --build-dir
+    /// (may be empty) holds the grading slots, default OUT/slots. Returns the exit code: 0 when
+    /// every submission was graded, 1 when some had a grading error, 2 when the review itself
+    /// could not run.
+    int run(const GlobalOptions& global) override;
 
   private:
     CLI::App* review_ = nullptr;

@@ -1,4 +1,7 @@
 #include "commands/watch.hpp"
+#include "commands/command.hpp"
+#include "commands/session.hpp"
+#include "process/process.hpp"
 
 #include "commands/hint.hpp"
 #include "commands/list.hpp"
@@ -137,8 +140,8 @@ int run_watch(const CommandContext& ctx, Grader& grader, const WatchOptions& opt
         return last.katas.front();
     };
     hooks.show = [&](const KataReport&) {
-        // Watch has no --verbose of its own: `kata check` grades the same kata in full.
-        make_terminal_reporter(TerminalStyle{ctx.color, false, "kata check"})
+        make_terminal_reporter(
+            TerminalStyle{ctx.color, options.check.switches.verbose, "kata check"})
             ->render(last, ctx.out);
     };
     hooks.hint = [&](const Exercise& e) {
@@ -164,6 +167,42 @@ int run_watch(const CommandContext& ctx, Grader& grader, const WatchOptions& opt
     };
     TerminalKeys keys;
     return watch_loop(ctx.course, start, *watcher, keys, hooks, ctx.out);
+}
+
+namespace {
+
+class WatchCommand final : public Command {
+  public:
+    CLI::App* add_to(CLI::App& app) override {
+        auto* cmd = app.add_subcommand(
+            "watch",
+            "Re-check the current kata each time you save one of its files. Keys: n next kata, "
+            "h hint, l list, q quit, Enter re-check");
+        cmd->add_flag("--poll", options_.poll, "Look for changes every second (no inotify)");
+        cmd->add_flag("--manual", options_.manual, "Re-check only when Enter is pressed");
+        cmd->add_option("--source", options_.source,
+                        "Watch and grade DIR/<NN-name>/ instead of exercises/")
+            ->check(CLI::ExistingDirectory);
+        options_.check.switches.add_to(*cmd);
+        return cmd;
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Session session(global);
+        session.lock_build_dir();
+        PosixProcessRunner runner;
+        Grader grader(session.course(), runner, session.workspace());
+        return run_watch(session.context(), grader, options_);
+    }
+
+  private:
+    WatchOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> watch_command() {
+    return std::make_unique<WatchCommand>();
 }
 
 }  // namespace interleave

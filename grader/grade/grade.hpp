@@ -1,10 +1,10 @@
 #pragma once
 /// Grading: for each kata of the plan, stage the student files, build, run the checks, score.
 
-#include "workspace/build_driver.hpp"
 #include "course/course.hpp"
 #include "process/process.hpp"
 #include "report/report.hpp"
+#include "workspace/build_driver.hpp"
 #include "workspace/tree_seal.hpp"
 #include "workspace/workspace.hpp"
 
@@ -57,8 +57,8 @@ class Grader {
     GradeReport grade(const GradeOptions& options, const ProgressFn& progress = {});
 
   private:
-    KataReport grade_kata(const Exercise& e, const GradeOptions& options,
-                          Containment containment, const ProgressFn& progress);
+    KataReport grade_kata(const Exercise& e, const GradeOptions& options, Containment containment,
+                          const ProgressFn& progress);
 
     /// Builds the kata under the asan preset and judges its tests run under ASan + UBSan.
     CheckResult run_asan_check(BuildDriver& builder, const Exercise& e, const GradeOptions& options,

@@ -344,6 +344,21 @@ int kill_orphans() {
 
 }  // namespace
 
+void install_interrupt_handler() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::thread([set] {
+        int sig = 0;
+        sigwait(&set, &sig);
+        PosixProcessRunner::kill_all_running();
+        std::fputs("\ninterrupted: every test process was stopped\n", stderr);
+        std::_Exit(128 + sig);
+    }).detach();
+}
+
 bool adopt_orphans() {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return false;
     g_adopting = true;

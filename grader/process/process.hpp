@@ -123,6 +123,12 @@ class PosixProcessRunner final : public ProcessRunner {
     std::chrono::milliseconds grace_;
 };
 
+/// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later) and
+/// starts a thread that waits for them: on Ctrl-C or SIGTERM it stops every running child
+/// (kill_all_running), says so on standard error and exits with 128 + the signal. Children
+/// start with an empty signal mask whatever the grader blocks (see PosixProcessRunner::run).
+void install_interrupt_handler();
+
 /// Makes this process the reaper of its orphaned descendants (PR_SET_CHILD_SUBREAPER), so that a
 /// descendant of a child that left the child's process group, and lost its parent, becomes a
 /// child of this process; from then on every run ends by killing and reaping such orphans. The

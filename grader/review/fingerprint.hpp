@@ -2,8 +2,8 @@
 /// What makes a review result reusable: a content hash of a student's files, the grader's
 /// version and the grading options. Same fingerprint, same grade (up to timing noise).
 
-#include "workspace/content_hash.hpp"
 #include "course/course.hpp"
+#include "workspace/content_hash.hpp"
 
 #include <filesystem>
 #include <string>

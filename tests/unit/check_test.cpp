@@ -97,7 +97,7 @@ TEST_F(CheckCommand, DisabledCheckIsNamedAsTheNextStep) {
     CommandContext ctx{course_, root_, ws, false, false, {}, out_, err_};
     CheckOptions o;
     o.kata = "01-counter";
-    o.tsan = false;
+    o.switches.no_tsan = true;
     ASSERT_EQ(run_check(ctx, grader, runner, o), 0);
     EXPECT_NE(out_.str().find("next check to pass: tsan (ThreadSanitizer disabled"),
               std::string::npos)

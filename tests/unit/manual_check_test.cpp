@@ -5,8 +5,8 @@
 #include "checks/manual_check.hpp"
 #include "commands/state.hpp"
 #include "course/course.hpp"
-#include "report_scenarios.hpp"
 #include "report/reporter.hpp"
+#include "report_scenarios.hpp"
 #include "review/class_summary.hpp"
 #include "review/manual_scores.hpp"
 

@@ -2,10 +2,10 @@
 // golden file in tests/unit/golden/<scenario>.<format>. After an intended change, regenerate
 // them with INTERLEAVE_UPDATE_GOLDEN=1 and review the diff. The JSON formats are also checked
 // structurally against the fields their platforms require.
-#include "report_scenarios.hpp"
-#include "report/reporter.hpp"
 #include "report/markdown_table.hpp"
+#include "report/reporter.hpp"
 #include "report/source_location.hpp"
+#include "report_scenarios.hpp"
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/binary.h>

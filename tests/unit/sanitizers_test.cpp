@@ -3,8 +3,8 @@
 // TSan, detect_leaks=0 for LeakSanitizer), infrastructure errors, and the asan and timing stages
 // of a whole grade driven by the fake process runner.
 #include "checks/checks.hpp"
-#include "grade/grade.hpp"
 #include "checks/parsers.hpp"
+#include "grade/grade.hpp"
 #include "grade/verify.hpp"
 
 #include "fake_process_runner.hpp"
