@@ -318,7 +318,7 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
             "(libclang-rt-dev) is installed";
         const std::string fatal = first_line_with(all, "FATAL: ThreadSanitizer");
         if (!fatal.empty()) c.message += fmt::format(" (it said: {})", fatal);
-        c.data["infrastructure"] = true;
+        c.infrastructure = true;
         c.details.push_back(all.substr(0, 2000));
         return c;
     }
@@ -397,7 +397,7 @@ CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
     if (p.termination == Termination::failed_to_start) {
         c.status = CheckStatus::error;
         c.message = "could not run the AddressSanitizer build: " + p.start_error;
-        c.data["infrastructure"] = true;
+        c.infrastructure = true;
         return c;
     }
     // The release build listed and ran these tests: a sanitizer build that cannot even list
@@ -409,7 +409,7 @@ CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
             "the AddressSanitizer runtime could not start, so memory errors were not checked (not "
             "the student's fault). Try: sudo sysctl vm.mmap_rnd_bits=28, or make sure clang's "
             "sanitizer runtime (libclang-rt-dev) is installed";
-        c.data["infrastructure"] = true;
+        c.infrastructure = true;
         c.details.push_back(all.substr(0, 2000));
         return c;
     }
@@ -553,16 +553,12 @@ CheckResult judge_timing(const TimingSpec& spec,
                         spec.statistic, spec.repetitions, verdict,
                         noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : "",
                         starved ? fmt::format(" [busy machine: {:.2f} free cores]", cores) : ""));
-        c.data["comparisons"].push_back(nlohmann::json{{"name", cmp.name},
-                                                       {"ratio", ratio},
-                                                       {"full_credit_ratio", cmp.full_credit_ratio},
-                                                       {"zero_credit_ratio", cmp.zero_credit_ratio},
-                                                       {"fraction", fraction},
-                                                       {"spread", worst_spread}});
-        if (spec.min_free_cores > 0) c.data["comparisons"].back()["free_cores"] = cores;
+        c.comparisons.push_back(TimingComparison{
+            cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, worst_spread,
+            spec.min_free_cores > 0 ? std::optional<double>(cores) : std::nullopt});
     }
     c.details = summaries;
-    c.data["inconclusive"] = inconclusive;
+    c.inconclusive = inconclusive;
     if (inconclusive && starved_cores) {
         c.status = CheckStatus::error;
         c.message = fmt::format(
@@ -580,8 +576,7 @@ CheckResult judge_timing(const TimingSpec& spec,
     } else {
         // Lead with the first comparison that missed full credit.
         std::size_t first_miss = 0;
-        while (first_miss + 1 < summaries.size() &&
-               c.data["comparisons"][first_miss]["fraction"].get<double>() >= 1.0) {
+        while (first_miss + 1 < summaries.size() && c.comparisons[first_miss].fraction >= 1.0) {
             ++first_miss;
         }
         c.message = summaries[first_miss];
@@ -591,7 +586,7 @@ CheckResult judge_timing(const TimingSpec& spec,
 }
 
 bool timing_inconclusive(const CheckResult& timing) {
-    return timing.data.contains("inconclusive") && timing.data["inconclusive"].get<bool>();
+    return timing.inconclusive;
 }
 
 CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
@@ -610,10 +605,7 @@ CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
         const auto& d = picked[i];
         c.details.push_back(fmt::format("{}:{}:{}: error: {}", display_path(ws, d.file), d.line,
                                         d.column, d.message));
-        c.data["errors"].push_back(nlohmann::json{{"file", display_path(ws, d.file)},
-                                                  {"line", d.line},
-                                                  {"column", d.column},
-                                                  {"message", d.message}});
+        c.errors.push_back(SourceError{display_path(ws, d.file), d.line, d.column, d.message});
     }
     if (build.infrastructure) {
         c.status = CheckStatus::error;
@@ -621,7 +613,7 @@ CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
             "could not configure the build tree (an installation problem, not the student's code): "
             "{}",
             build.command);
-        c.data["infrastructure"] = true;
+        c.infrastructure = true;
         auto lines = lines_of(build.output);
         const std::size_t keep = std::min<std::size_t>(lines.size(), 20);
         for (std::size_t i = lines.size() - keep; i < lines.size(); ++i)

@@ -81,9 +81,7 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
         ctx.out << fmt::format("\nnext check to pass: {}. Stuck? `./kata hint {}` shows a hint.\n",
                                next, e->id);
     }
-    for (const auto& c : k.checks) {
-        if (c.data.contains("infrastructure")) return 2;
-    }
+    if (infrastructure_failed(report)) return kExitInfrastructure;
     if (options.trace) return write_traces(ctx, runner, *e, options);
     return 0;
 }

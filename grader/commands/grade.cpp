@@ -61,15 +61,6 @@ void write_reports(const GradeReport& report, std::vector<std::string> formats, 
     }
 }
 
-bool infrastructure_failed(const GradeReport& report) {
-    for (const auto& k : report.katas) {
-        for (const auto& c : k.checks) {
-            if (c.data.contains("infrastructure")) return true;
-        }
-    }
-    return false;
-}
-
 class GradeCommand final : public Command {
   public:
     CLI::App* add_to(CLI::App& app) override {

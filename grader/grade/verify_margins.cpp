@@ -20,18 +20,17 @@ std::string format_margin(double margin) {
 void add_reference_run(ReferenceMargins& margins, const KataReport& run) {
     margins.scores.push_back(run.score);
     margins.max_score = run.max_score;
-    const CheckResult* timing = run.find("timing");
-    if (timing == nullptr || !timing->data.contains("comparisons")) return;
-    for (const auto& c : timing->data["comparisons"]) {
-        const std::string name = c.value("name", "");
+    const CheckResult* timing = run.find(CheckKind::timing);
+    if (timing == nullptr) return;
+    for (const auto& c : timing->comparisons) {
+        const std::string& name = c.name;
         auto it = std::find_if(margins.comparisons.begin(), margins.comparisons.end(),
                                [&](const ComparisonMargin& m) { return m.name == name; });
         if (it == margins.comparisons.end()) {
-            margins.comparisons.push_back(
-                {name, c.value("full_credit_ratio", 0.0), c.value("zero_credit_ratio", 0.0), {}});
+            margins.comparisons.push_back({name, c.full_credit_ratio, c.zero_credit_ratio, {}});
             it = std::prev(margins.comparisons.end());
         }
-        it->ratios.push_back(c.value("ratio", 0.0));
+        it->ratios.push_back(c.ratio);
     }
 }
 

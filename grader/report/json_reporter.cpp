@@ -3,6 +3,35 @@
 
 namespace interleave {
 
+namespace {
+
+/// `data` as the JSON report has always carried it: the pass-through extras plus the typed
+/// fields under their documented keys (docs/report-json.md).
+nlohmann::json check_data(const CheckResult& c) {
+    nlohmann::json data = c.data;
+    if (c.infrastructure) data["infrastructure"] = true;
+    if (c.is(CheckKind::timing) && (!c.comparisons.empty() || c.inconclusive)) {
+        for (const auto& cmp : c.comparisons) {
+            nlohmann::json j{{"name", cmp.name},
+                             {"ratio", cmp.ratio},
+                             {"full_credit_ratio", cmp.full_credit_ratio},
+                             {"zero_credit_ratio", cmp.zero_credit_ratio},
+                             {"fraction", cmp.fraction},
+                             {"spread", cmp.spread}};
+            if (cmp.free_cores) j["free_cores"] = *cmp.free_cores;
+            data["comparisons"].push_back(j);
+        }
+        data["inconclusive"] = c.inconclusive;
+    }
+    for (const auto& e : c.errors) {
+        data["errors"].push_back(nlohmann::json{
+            {"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}});
+    }
+    return data;
+}
+
+}  // namespace
+
 nlohmann::json report_to_json(const GradeReport& report) {
     nlohmann::json doc;
     doc["version"] = 1;
@@ -27,7 +56,7 @@ nlohmann::json report_to_json(const GradeReport& report) {
                                                   {"message", c.message},
                                                   {"details", c.details},
                                                   {"seconds", c.seconds},
-                                                  {"data", c.data}});
+                                                  {"data", check_data(c)}});
         }
         doc["katas"].push_back(kj);
     }

@@ -18,6 +18,31 @@ std::string to_string(CheckStatus status) {
     return "error";
 }
 
+const char* check_name(CheckKind kind) {
+    switch (kind) {
+        case CheckKind::build:
+            return "build";
+        case CheckKind::tests:
+            return "tests";
+        case CheckKind::tsan:
+            return "tsan";
+        case CheckKind::asan:
+            return "asan";
+        case CheckKind::timing:
+            return "timing";
+    }
+    return "build";
+}
+
+bool infrastructure_failed(const GradeReport& report) {
+    for (const auto& k : report.katas) {
+        for (const auto& c : k.checks) {
+            if (c.infrastructure) return true;
+        }
+    }
+    return false;
+}
+
 const CheckResult* KataReport::find(const std::string& check) const {
     for (const auto& c : checks) {
         if (c.name == check) return &c;

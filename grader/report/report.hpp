@@ -17,7 +17,33 @@ enum class CheckStatus { pass, fail, error, skipped, pending };
 /// "pass", "fail", "error", "skipped", "pending": the spelling used in every report format.
 std::string to_string(CheckStatus status);
 
-/// One graded check of one kata (build, tests, tsan, timing).
+/// The automatic checks, in the order a kata runs them (a manual check is named by its
+/// exercise.yaml instead).
+enum class CheckKind { build, tests, tsan, asan, timing };
+
+/// "build", "tests", "tsan", "asan", "timing": the check's name in every report format.
+const char* check_name(CheckKind kind);
+
+/// One timing comparison as judged: the measured ratio against its thresholds.
+struct TimingComparison {
+    std::string name;
+    double ratio = 0;
+    double full_credit_ratio = 0;
+    double zero_credit_ratio = 0;
+    double fraction = 0;               ///< share of the comparison's points earned, 0..1
+    double spread = 0;                 ///< (median - min) / min of the noisier side
+    std::optional<double> free_cores;  ///< set when the kata requires free cores
+};
+
+/// A compiler error, located in the student's file where possible.
+struct SourceError {
+    std::string file;  ///< as shown to the student ("01-counter/counter.hpp")
+    int line = 0;
+    int column = 0;
+    std::string message;
+};
+
+/// One graded check of one kata (build, tests, tsan, asan, timing, or a manual one).
 struct CheckResult {
     std::string name;
     CheckStatus status = CheckStatus::skipped;
@@ -27,9 +53,19 @@ struct CheckResult {
     std::string message;
     /// Longer evidence: failing assertions, race summaries, compiler errors, ratios.
     std::vector<std::string> details;
-    /// Machine-readable extras (per-test results, full TSan reports, measured ratios).
+    /// Machine-readable extras passed through to the JSON report as they are (per-test results,
+    /// full sanitizer reports). What the grader itself reads is typed below.
     nlohmann::json data = nlohmann::json::object();
     double seconds = 0;
+    /// The grader or the machine failed (never the student): the command exits with 2.
+    bool infrastructure = false;
+    /// Timing: the comparisons as judged, and whether the run was too noisy to judge.
+    std::vector<TimingComparison> comparisons;
+    bool inconclusive = false;
+    /// Build: the first compiler errors.
+    std::vector<SourceError> errors;
+
+    bool is(CheckKind kind) const { return name == check_name(kind); }
 };
 
 struct KataReport {
@@ -43,6 +79,7 @@ struct KataReport {
     double pending_points = 0;
 
     const CheckResult* find(const std::string& check) const;
+    const CheckResult* find(CheckKind kind) const { return find(check_name(kind)); }
 };
 
 struct GradeReport {
@@ -63,5 +100,8 @@ struct GradeReport {
 /// checks add to pending_points only.
 void total_up(KataReport& kata);
 void total_up(GradeReport& report);
+
+/// Whether any check of the report failed because of the grader or the machine.
+bool infrastructure_failed(const GradeReport& report);
 
 }  // namespace interleave

@@ -32,15 +32,8 @@ std::vector<SourceLocation> locations_in(const std::string& text) {
 }  // namespace
 
 std::optional<SourceLocation> find_location(const CheckResult& check) {
-    if (check.data.is_object() && check.data.contains("errors") &&
-        check.data["errors"].is_array()) {
-        for (const auto& e : check.data["errors"]) {
-            if (e.contains("file") && e["file"].is_string() && e.contains("line") &&
-                e["line"].is_number_integer()) {
-                return SourceLocation{e["file"].get<std::string>(), e["line"].get<int>(),
-                                      e.value("column", 0)};
-            }
-        }
+    for (const auto& e : check.errors) {
+        if (!e.file.empty() && e.line > 0) return SourceLocation{e.file, e.line, e.column};
     }
     std::vector<SourceLocation> all;
     for (const auto& d : check.details) {

@@ -226,7 +226,7 @@ TEST(ReportFormats, PrairieLearnResultsFollowTheExternalGradingFormat) {
 TEST(ReportFormats, PrairieLearnIsNotGradableWhenTheGraderCouldNotRun) {
     GradeReport r = scenarios::compile_error();
     r.katas[0].checks[0].status = CheckStatus::error;
-    r.katas[0].checks[0].data = {{"infrastructure", true}};
+    r.katas[0].checks[0].infrastructure = true;
     EXPECT_FALSE(nlohmann::json::parse(render("prairielearn", r))["gradable"].get<bool>());
 }
 

@@ -15,8 +15,25 @@ inline const std::string kRoot = "/srv/ci/interleave";
 inline CheckResult check(const std::string& name, CheckStatus status, double score, double max,
                          const std::string& message, std::vector<std::string> details = {},
                          nlohmann::json data = nlohmann::json::object(), double seconds = 1.0) {
-    return CheckResult{name,   status, score, max, message, std::move(details), std::move(data),
-                       seconds};
+    CheckResult c{name,   status, score, max, message, std::move(details), nlohmann::json::object(),
+                  seconds};
+    if (!data.is_object()) {
+        c.data = std::move(data);
+        return c;
+    }
+    // The typed fields, written here as the JSON report spells them.
+    for (const auto& cmp : data.value("comparisons", nlohmann::json::array())) {
+        c.comparisons.push_back(TimingComparison{cmp["name"], cmp["ratio"],
+                                                 cmp["full_credit_ratio"], cmp["zero_credit_ratio"],
+                                                 cmp["fraction"], cmp["spread"], std::nullopt});
+    }
+    for (const auto& e : data.value("errors", nlohmann::json::array())) {
+        c.errors.push_back(SourceError{e["file"], e["line"], e.value("column", 0), e["message"]});
+    }
+    c.inconclusive = data.value("inconclusive", false);
+    for (const char* typed : {"comparisons", "inconclusive", "errors"}) data.erase(typed);
+    c.data = std::move(data);
+    return c;
 }
 
 inline KataReport kata(const std::string& id, const std::string& folder, const std::string& title,

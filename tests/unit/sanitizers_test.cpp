@@ -189,7 +189,7 @@ TEST(JudgeAsan, RuntimeThatCannotStartIsAnInfrastructureError) {
         "[0x00007fff7000-0x10007fff7fff] range.\n";
     const CheckResult c = judge_asan(run, 10, true, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
-    EXPECT_TRUE(c.data.value("infrastructure", false));
+    EXPECT_TRUE(c.infrastructure);
     EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
 }
 
@@ -286,7 +286,7 @@ TEST_F(FakeRuns, TsanRuntimeThatCannotStartIsAnInfrastructureErrorWithTheFix) {
     EXPECT_EQ(runner.specs.size(), 1u) << "only a mapping failure is worth a rerun";
     const CheckResult c = judge_tsan(run, 20, true, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
-    EXPECT_TRUE(c.data.value("infrastructure", false));
+    EXPECT_TRUE(c.infrastructure);
     EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
     EXPECT_NE(c.message.find("sysctl vm.mmap_rnd_bits=28"), std::string::npos);
     EXPECT_NE(c.message.find("failed to intercept pthread_create"), std::string::npos) << c.message;
@@ -302,7 +302,7 @@ TEST_F(FakeRuns, TsanFatalAfterTheListingIsStillNotTheStudentsFault) {
     o.sanitizer = true;
     const CheckResult c = judge_tsan(run_test_binary(runner, o), 20, true, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
-    EXPECT_TRUE(c.data.value("infrastructure", false));
+    EXPECT_TRUE(c.infrastructure);
 }
 
 TEST_F(FakeRuns, AsanOptionsAreSetExplicitlyAndReportsAreReadFromTheLogFile) {
