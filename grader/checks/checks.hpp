@@ -1,10 +1,13 @@
 #pragma once
-/// The checks of one kata. Each is split in two: running a binary (through ProcessRunner) and
-/// judging what it left behind (pure functions of files and outcomes, unit-tested with canned
-/// GoogleTest/Benchmark JSON and TSan text).
+/// The checks of one kata, one file each (build_check, tests_check, tsan_check, asan_check,
+/// timing_check, manual_check). Each runs its part (through ProcessRunner) and judges what it
+/// left behind; the judging half is a pure function of files and outcomes, unit-tested with
+/// canned GoogleTest/Benchmark JSON and sanitizer text. The scorer (score/scorer.hpp) alone
+/// decides what a result is worth next to the others.
 
 #include "checks/parsers.hpp"
 #include "course/course.hpp"
+#include "grade/grade_options.hpp"
 #include "process/process.hpp"
 #include "report/report.hpp"
 #include "workspace/build_driver.hpp"
@@ -92,18 +95,16 @@ std::string asan_options(const std::filesystem::path& log_prefix, bool detect_le
 std::string ubsan_options(const std::filesystem::path& log_prefix);
 
 /// Judges the AddressSanitizer + UBSan run: any report fails the check (naming the bad access
-/// and the freeing site in the student's file); no report earns points only when
-/// `tests_passed`. A runtime that cannot start is an infrastructure error, not a verdict.
-CheckResult judge_asan(const TestBinaryRun& run, int points, bool tests_passed,
-                       const Workspace& ws);
+/// and the freeing site in the student's file); a clean run passes (the scorer decides whether
+/// it earns its points). A runtime that cannot start is an infrastructure error, not a verdict.
+CheckResult judge_asan(const TestBinaryRun& run, int points, const Workspace& ws);
 
 /// Judges the correctness tests: points in proportion to the tests that passed.
 CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& ws);
 
-/// Judges the TSan run: any report fails the check; no report earns points only when
-/// `tests_passed` (a stub that does nothing is race-free but earns nothing).
-CheckResult judge_tsan(const TestBinaryRun& run, int points, bool tests_passed,
-                       const Workspace& ws);
+/// Judges the TSan run: any report fails the check; a clean run passes (the scorer decides
+/// whether it earns its points: a stub that does nothing is race-free but earns nothing).
+CheckResult judge_tsan(const TestBinaryRun& run, int points, const Workspace& ws);
 
 /// Turns benchmark samples into the timing check: each comparison's ratio, its share of the
 /// points (linear between full and zero credit), and noise detection.
@@ -127,5 +128,48 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& b
                            const std::filesystem::path& scratch, const TimingSpec& spec,
                            double timeout_seconds,
                            Containment containment = Containment::process_group);
+
+/// Everything the checks of one kata share while it is graded. One per kata, made by the grade
+/// loop; the checks run in order (build, tests, tsan, asan, timing) and may read what earlier
+/// ones left here.
+struct KataRun {
+    ProcessRunner& runner;
+    const Workspace& ws;
+    const Exercise& exercise;
+    const GradeOptions& options;
+    Containment containment;
+    BuildDriver builder;
+    ProgressFn progress;
+    /// The release test run's options, set by run_tests_check; the sanitizer runs start there.
+    TestRunOptions tests_run;
+    /// Set by run_build_check when the kata could not be built: why the other checks did not
+    /// run ("not graded: the code does not compile").
+    std::string not_built;
+
+    void step(const std::string& stage) const {
+        if (progress) progress(exercise.id, stage);
+    }
+    std::string tests_target() const { return exercise.id + "_tests"; }
+    std::string bench_target() const { return exercise.id + "_bench"; }
+};
+
+/// A check that did not run, and why ("ThreadSanitizer disabled (--no-tsan)"). An empty `why`
+/// leaves the reason to the scorer (a check whose points need passing tests).
+CheckResult skipped_check(CheckKind kind, double points, std::string why = "");
+
+/// Stages the student files and builds the release tree (the benchmark too when timing will
+/// run): build passes, or fails quoting the compiler's first errors or the missing files.
+CheckResult run_build_check(KataRun& k);
+/// Runs the correctness tests (release build) and judges them; fills k.tests_run.
+CheckResult run_tests_check(KataRun& k);
+/// Builds with clang + ThreadSanitizer, runs the tests again, judges the races (or skipped:
+/// disabled).
+CheckResult run_tsan_check(KataRun& k);
+/// Builds with AddressSanitizer + UBSan, runs the tests again, judges memory errors (or
+/// skipped: disabled).
+CheckResult run_asan_check(KataRun& k);
+/// Runs the benchmark (once more when the first run is too noisy) and judges its ratios (or
+/// skipped: disabled).
+CheckResult run_timing_check(KataRun& k);
 
 }  // namespace interleave

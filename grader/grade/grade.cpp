@@ -3,6 +3,8 @@
 #include "checks/checks.hpp"
 #include "checks/manual_check.hpp"
 #include "checks/visibility.hpp"
+#include "score/scorer.hpp"
+#include "workspace/tree_seal.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,15 +16,6 @@ namespace fs = std::filesystem;
 namespace interleave {
 
 namespace {
-
-CheckResult skipped(const std::string& name, double points, const std::string& why) {
-    CheckResult c;
-    c.name = name;
-    c.status = CheckStatus::skipped;
-    c.max_score = points;
-    c.message = why;
-    return c;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -49,18 +42,6 @@ Containment resolve_containment(Isolation isolation) {
 
 Grader::Grader(const Course& course, ProcessRunner& runner, Workspace ws)
     : course_(course), runner_(runner), ws_(std::move(ws)) {}
-
-void apply_prerequisites(KataReport& kata) {
-    const CheckResult* tests = kata.find("tests");
-    const bool tests_passed = tests != nullptr && tests->status == CheckStatus::pass;
-    for (auto& c : kata.checks) {
-        if (c.name == "timing" && !tests_passed && c.status != CheckStatus::skipped) {
-            c = skipped("timing", c.max_score,
-                        "not measured: speed is graded once every correctness test passes");
-        }
-    }
-    total_up(kata);
-}
 
 GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progress) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -113,176 +94,33 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
     return report;
 }
 
-CheckResult Grader::run_asan_check(BuildDriver& builder, const Exercise& e,
-                                   const GradeOptions& options, const TestRunOptions& tests_run,
-                                   bool tests_passed, const ProgressFn& progress) {
-    const int points = e.asan_points.value_or(0);
-    if (!options.asan) return skipped("asan", points, "AddressSanitizer disabled (--no-asan)");
-    if (progress) progress(e.id, "asan");
-    const std::string target = e.id + "_tests";
-    const BuildOutcome build = builder.build("asan", {target});
-    if (!build.ok) {
-        CheckResult c =
-            judge_build_failure(build, ws_, "compiling with AddressSanitizer and UBSan");
-        c.name = "asan";
-        c.max_score = points;
-        return c;
-    }
-    TestRunOptions a = tests_run;
-    a.binary = builder.binary("asan", e, target);
-    a.scratch = ws_.scratch_dir(e, "asan");
-    a.address_sanitizer = true;
-    // ASan's shadow memory and quarantine make resident memory grow like TSan's.
-    a.memory_limit_mib = tests_run.memory_limit_mib * kTsanMemoryFactor;
-    // ASan and UBSan slow code about 2-3x in a Debug build: the deadlines grow.
-    a.timeout_seconds = tests_run.timeout_seconds * 3;
-    a.test_timeout_seconds = tests_run.test_timeout_seconds * 3;
-    const TestBinaryRun asan_run = run_test_binary(runner_, a);
-    return judge_asan(asan_run, points, tests_passed, ws_);
-}
-
 KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
                               Containment containment, const ProgressFn& progress) {
-    auto step = [&](const std::string& stage) {
-        if (progress) progress(e.id, stage);
-    };
     KataReport kata;
     kata.id = e.id;
     kata.folder = e.folder;
     kata.title = e.title;
-    const int tests_points = e.tests_points.value_or(0);
-    const int tsan_points = e.tsan_points.value_or(0);
-    const bool want_tsan = options.tsan && e.tsan_points.has_value();
-    const bool want_timing = options.timing && e.timing.has_value();
-    const std::string tests_target = e.id + "_tests";
-    const std::string bench_target = e.id + "_bench";
-
-    auto not_built = [&](const std::string& why) {
-        kata.checks.push_back(skipped("tests", tests_points, why));
-        if (e.tsan_points) kata.checks.push_back(skipped("tsan", tsan_points, why));
-        if (e.timing) kata.checks.push_back(skipped("timing", e.timing->points, why));
-        if (e.asan_points) kata.checks.push_back(skipped("asan", *e.asan_points, why));
+    KataRun k{runner_,  ws_, e, options, containment, BuildDriver(runner_, ws_, options.jobs),
+              progress, {},  {}};
+    // The plan: build and tests always; tsan, asan and timing where exercise.yaml has them.
+    kata.checks.push_back(run_build_check(k));
+    auto next = [&](CheckKind kind, double points, const std::function<CheckResult()>& run) {
+        kata.checks.push_back(k.not_built.empty() ? run()
+                                                  : skipped_check(kind, points, k.not_built));
     };
-
-    step("stage");
-    const StageResult staged = stage_student_files(ws_, e, options.layers);
-    if (!staged.missing.empty()) {
-        CheckResult build;
-        build.name = "build";
-        build.status = CheckStatus::fail;
-        build.message = fmt::format("missing student file{}: {} (expected in {})",
-                                    staged.missing.size() == 1 ? "" : "s",
-                                    fmt::join(staged.missing, ", "), e.folder);
-        kata.checks.push_back(build);
-        not_built("not graded: a student file is missing");
-        apply_prerequisites(kata);
-        return kata;
-    }
-
-    step("build");
-    BuildDriver builder(runner_, ws_, options.jobs);
-    std::vector<std::string> targets{tests_target};
-    if (want_timing) targets.push_back(bench_target);
-    const BuildOutcome release = builder.build("release", targets);
-    if (!release.ok) {
-        kata.checks.push_back(judge_build_failure(release, ws_, "compiling"));
-        not_built("not graded: the code does not compile");
-        apply_prerequisites(kata);
-        return kata;
-    }
-    CheckResult build;
-    build.name = "build";
-    build.status = CheckStatus::pass;
-    build.message = "compiles";
-    build.seconds = release.seconds;
-    kata.checks.push_back(build);
-
-    step("tests");
-    TestRunOptions run;
-    run.binary = builder.binary("release", e, tests_target);
-    run.scratch = ws_.scratch_dir(e, "tests");
-    run.timeout_seconds = e.timeout_seconds;
-    run.containment = containment;
-    if (options.memory_limit_mib > 0) run.memory_limit_mib = options.memory_limit_mib;
-    run.test_timeout_seconds =
-        options.test_timeout_seconds > 0 ? options.test_timeout_seconds : e.test_timeout_seconds;
-    const TestBinaryRun tests_run = run_test_binary(runner_, run);
-    CheckResult tests = judge_tests(tests_run, tests_points, ws_);
-    // What the runner did beyond judging (processes it killed) comes first in the evidence.
-    tests.details.insert(tests.details.begin(), tests_run.notes.begin(), tests_run.notes.end());
-    apply_test_visibility(tests, tests_run, e.hidden_tests);
-    const bool tests_passed = tests.status == CheckStatus::pass;
-    kata.checks.push_back(tests);
-
-    if (e.tsan_points) {
-        if (!want_tsan) {
-            kata.checks.push_back(
-                skipped("tsan", tsan_points, "ThreadSanitizer disabled (--no-tsan)"));
-        } else {
-            step("tsan");
-            const BuildOutcome tsan_build = builder.build("tsan", {tests_target});
-            if (!tsan_build.ok) {
-                CheckResult c = judge_build_failure(tsan_build, ws_,
-                                                    "compiling with clang for ThreadSanitizer");
-                c.name = "tsan";
-                c.max_score = tsan_points;
-                kata.checks.push_back(c);
-            } else {
-                TestRunOptions t = run;
-                t.binary = builder.binary("tsan", e, tests_target);
-                t.scratch = ws_.scratch_dir(e, "tsan");
-                t.sanitizer = true;
-                t.memory_limit_mib = run.memory_limit_mib * kTsanMemoryFactor;
-                // TSan slows code 5-15x: the deadlines grow, the stress loops shrink.
-                t.timeout_seconds = e.timeout_seconds * 3;
-                t.test_timeout_seconds = run.test_timeout_seconds * 3;
-                t.extra_env["KATA_STRESS_SCALE"] = std::to_string(e.tsan_stress_scale);
-                const TestBinaryRun tsan_run = run_test_binary(runner_, t);
-                CheckResult tsan = judge_tsan(tsan_run, tsan_points, tests_passed, ws_);
-                apply_test_visibility(tsan, tsan_run, e.hidden_tests);
-                kata.checks.push_back(tsan);
-            }
-        }
-    }
-
-    if (e.asan_points)
-        kata.checks.push_back(run_asan_check(builder, e, options, run, tests_passed, progress));
-
+    next(CheckKind::tests, e.tests_points.value_or(0), [&] { return run_tests_check(k); });
+    const bool tests_passed = kata.checks.back().status == CheckStatus::pass;
+    if (e.tsan_points) next(CheckKind::tsan, *e.tsan_points, [&] { return run_tsan_check(k); });
+    if (e.asan_points) next(CheckKind::asan, *e.asan_points, [&] { return run_asan_check(k); });
     if (e.timing) {
-        if (!want_timing) {
-            kata.checks.push_back(
-                skipped("timing", e.timing->points, "timing disabled (--no-timing)"));
-        } else if (!tests_passed) {
-            kata.checks.push_back(
-                skipped("timing", e.timing->points,
-                        "not measured: speed is graded once every correctness test passes"));
-        } else {
-            step("timing");
-            CheckResult timing;
-            for (int attempt = 0; attempt < 2; ++attempt) {
-                const BenchmarkRun bench = run_benchmark(
-                    runner_, builder.binary("release", e, bench_target),
-                    ws_.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, containment);
-                if (!bench.error.empty()) {
-                    timing = CheckResult{};
-                    timing.name = "timing";
-                    timing.status = CheckStatus::fail;
-                    timing.max_score = e.timing->points;
-                    timing.message = bench.error;
-                    timing.seconds = bench.seconds;
-                    break;
-                }
-                timing = judge_timing(*e.timing, bench.samples);
-                timing.seconds = bench.seconds;
-                // A run too noisy to judge gets one more chance before it is called inconclusive.
-                if (!timing_inconclusive(timing)) break;
-                timing.details.push_back(
-                    fmt::format("attempt {} was too noisy to judge", attempt + 1));
-            }
-            kata.checks.push_back(timing);
-        }
+        // Speed is measured only once every test passes (the scorer says why it was not).
+        next(CheckKind::timing, e.timing->points, [&] {
+            return tests_passed || !options.timing
+                       ? run_timing_check(k)
+                       : skipped_check(CheckKind::timing, e.timing->points);
+        });
     }
-    apply_prerequisites(kata);
+    score_kata(kata);
     return kata;
 }
 

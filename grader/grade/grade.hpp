@@ -1,54 +1,12 @@
 #pragma once
 /// Grading: for each kata of the plan, stage the student files, build, run the checks, score.
 
-#include "course/course.hpp"
+#include "grade/grade_options.hpp"
 #include "process/process.hpp"
 #include "report/report.hpp"
-#include "workspace/build_driver.hpp"
-#include "workspace/tree_seal.hpp"
 #include "workspace/workspace.hpp"
 
-#include <functional>
-#include <string>
-#include <vector>
-
 namespace interleave {
-
-/// What the caller asks of the sandbox of student code.
-enum class Isolation {
-    /// The strongest that works here: bubblewrap's read-only view and PID namespace where it can
-    /// run, else rlimits and watchdogs only (the report says which; the tree seal still guards).
-    automatic,
-    /// bubblewrap with no network as well (--isolate); an error where bubblewrap cannot run.
-    full,
-    /// rlimits and watchdogs only, never bubblewrap (--unsafe-no-isolation).
-    none,
-};
-
-/// The containment `isolation` gets on this machine. Throws std::runtime_error for
-/// Isolation::full where bubblewrap cannot run.
-Containment resolve_containment(Isolation isolation);
-
-struct GradeOptions {
-    std::vector<const Exercise*> katas;  ///< in course order
-    SourceLayers layers;
-    std::string source_label;  ///< "exercises", "solutions", a folder
-    bool tsan = true;
-    bool timing = true;
-    int jobs = 0;                     ///< build parallelism; 0: the build tool's default
-    double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
-    /// How student binaries are contained (resolve_containment).
-    Isolation isolation = Isolation::automatic;
-    /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
-    /// kTsanMemoryFactor times more).
-    long long memory_limit_mib = 0;
-    bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
-};
-
-struct TestRunOptions;  // checks.hpp
-
-/// Called as each stage starts ("counter", "build") so that a terminal can show progress.
-using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
 
 class Grader {
   public:
@@ -57,21 +15,13 @@ class Grader {
     GradeReport grade(const GradeOptions& options, const ProgressFn& progress = {});
 
   private:
+    /// Plan -> run the checks -> score, for one kata.
     KataReport grade_kata(const Exercise& e, const GradeOptions& options, Containment containment,
                           const ProgressFn& progress);
-
-    /// Builds the kata under the asan preset and judges its tests run under ASan + UBSan.
-    CheckResult run_asan_check(BuildDriver& builder, const Exercise& e, const GradeOptions& options,
-                               const TestRunOptions& tests_run, bool tests_passed,
-                               const ProgressFn& progress);
 
     const Course& course_;
     ProcessRunner& runner_;
     Workspace ws_;
 };
-
-/// The scorer: applies the rules between checks (tsan and timing points need every test to
-/// pass) and totals the report. Nothing after it changes a score.
-void apply_prerequisites(KataReport& kata);
 
 }  // namespace interleave

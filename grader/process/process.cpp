@@ -76,10 +76,6 @@ class CappedBuffer {
     std::string tail_;
 };
 
-void set_cloexec(int fd) {
-    fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
-}
-
 std::string signal_name(int sig) {
     switch (sig) {
         case SIGSEGV:
@@ -105,44 +101,6 @@ std::string signal_name(int sig) {
     }
 }
 
-/// Calls fn(pid, fields after the command name) for every process in /proc; the fields start
-/// with the state (field 3 of proc(5)'s stat).
-template <typename Fn>
-void for_each_process(Fn fn) {
-    DIR* proc = opendir("/proc");
-    if (proc == nullptr) return;
-    std::array<char, 1024> buf{};
-    while (const dirent* e = readdir(proc)) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        const std::string path = std::string("/proc/") + e->d_name + "/stat";
-        std::FILE* f = std::fopen(path.c_str(), "re");
-        if (f == nullptr) continue;  // it ended meanwhile
-        const std::size_t n = std::fread(buf.data(), 1, buf.size() - 1, f);
-        std::fclose(f);
-        buf[n] = '\0';
-        const char* close_paren = std::strrchr(buf.data(), ')');
-        if (close_paren == nullptr) continue;
-        fn(std::atoi(e->d_name), close_paren + 2);
-    }
-    closedir(proc);
-}
-
-/// Threads (tasks) that belong to `uid`: what RLIMIT_NPROC counts.
-long count_user_tasks(uid_t uid) {
-    long tasks = 0;
-    for_each_process([&](int pid, const char* fields) {
-        struct stat st {};
-        if (stat(fmt::format("/proc/{}", pid).c_str(), &st) != 0 || st.st_uid != uid) return;
-        // Field 20 is num_threads: the 18th after the state.
-        long threads = 1;
-        std::sscanf(fields,
-                    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %ld",
-                    &threads);
-        tasks += threads;
-    });
-    return tasks;
-}
-
 std::vector<std::string> bubblewrap_prefix(const ProcessSpec& spec) {
     // No tmpfs over /tmp: the binary itself may live there. TMPDIR points into the scratch folder.
     std::vector<std::string> argv{"bwrap", "--ro-bind", "/",      "/",
@@ -163,27 +121,6 @@ std::vector<std::string> bubblewrap_prefix(const ProcessSpec& spec) {
 }
 
 }  // namespace
-
-GroupUsage process_group_usage(int pgid) {
-    GroupUsage usage;
-    static const long page = sysconf(_SC_PAGESIZE);
-    for_each_process([&](int, const char* fields) {
-        char state = 0;
-        int ppid = 0;
-        int pgrp = 0;
-        long long rss = 0;
-        // state ppid pgrp ... rss is field 24: the 22nd from the state.
-        if (std::sscanf(fields,
-                        "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                        "%*u %*u %lld",
-                        &state, &ppid, &pgrp, &rss) != 4)
-            return;
-        if (pgrp != pgid || state == 'Z') return;
-        ++usage.processes;
-        usage.rss_bytes += rss * page;
-    });
-    return usage;
-}
 
 std::map<std::string, std::string> sandbox_environment(const std::filesystem::path& scratch) {
     std::map<std::string, std::string> env;
@@ -243,66 +180,14 @@ std::map<std::string, std::string> base_environment() {
 
 namespace {
 
-/// Whether a live process of group `pgid` is left (a zombie only waits to be reaped: it is not).
-bool group_alive(pid_t pgid) {
-    if (kill(-pgid, 0) != 0 && errno == ESRCH) return false;
-    return process_group_usage(pgid).processes > 0;
-}
-
-/// Group `pgid` and the process groups of every descendant of its processes. A build tool may
-/// put what it starts in groups of their own (ninja runs each compiler so), out of reach of a
-/// signal to the tool's group; they are listed here so that the stop reaches them too.
-std::vector<pid_t> groups_of_tree(pid_t pgid) {
-    struct Entry {
-        int ppid = 0;
-        int pgrp = 0;
-    };
-    std::map<int, Entry> table;
-    for_each_process([&](int pid, const char* fields) {
-        Entry e;
-        char state = 0;
-        if (std::sscanf(fields, "%c %d %d", &state, &e.ppid, &e.pgrp) == 3 && state != 'Z')
-            table[pid] = e;
-    });
-    std::set<int> in_tree;
-    std::vector<int> frontier;
-    for (const auto& [pid, e] : table) {
-        if (e.pgrp == pgid) frontier.push_back(pid);
-    }
-    while (!frontier.empty()) {
-        const int pid = frontier.back();
-        frontier.pop_back();
-        if (!in_tree.insert(pid).second) continue;
-        for (const auto& [child, e] : table) {
-            if (e.ppid == pid) frontier.push_back(child);
-        }
-    }
-    std::set<pid_t> groups{pgid};
-    for (const int pid : in_tree) groups.insert(table[pid].pgrp);
-    return {groups.begin(), groups.end()};
-}
-
-/// Polls until no group of `pgids` is alive or `until` passes; returns the groups still alive.
-std::vector<pid_t> wait_until_gone(std::vector<pid_t> pgids,
-                                   std::chrono::steady_clock::time_point until) {
-    for (;;) {
-        std::erase_if(pgids, [](pid_t g) { return !group_alive(g); });
-        if (pgids.empty() || std::chrono::steady_clock::now() >= until) return pgids;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-}
-
 /// The children of this process that no run started (orphans adopted as the subreaper), with
 /// whether each is still running (not a zombie). Call with g_running_mutex held.
 std::map<pid_t, bool> adopted_children() {
     const pid_t self = getpid();
     std::map<pid_t, bool> found;
-    for_each_process([&](int pid, const char* fields) {
-        char state = 0;
-        int ppid = 0;
-        if (std::sscanf(fields, "%c %d", &state, &ppid) != 2 || ppid != self) return;
-        if (g_running.count(pid) == 0) found[pid] = state != 'Z';
-    });
+    for (const auto& p : scan_processes()) {
+        if (p.ppid == self && g_running.count(p.pid) == 0) found[p.pid] = p.state != 'Z';
+    }
     return found;
 }
 
@@ -384,216 +269,166 @@ void PosixProcessRunner::kill_all_running(std::chrono::milliseconds grace) {
     g_stopping = false;
 }
 
-ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
-    ProcessOutcome outcome;
-    if (spec.argv.empty()) {
-        outcome.start_error = "empty command";
-        return outcome;
-    }
-    std::array<int, 2> out_pipe{};
-    std::array<int, 2> err_pipe{};
-    std::array<int, 2> exec_pipe{};  // reports an exec failure from the child
-    if (pipe(out_pipe.data()) != 0 || pipe(err_pipe.data()) != 0 || pipe(exec_pipe.data()) != 0) {
-        outcome.start_error = std::strerror(errno);
-        return outcome;
-    }
-    for (int fd :
-         {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], exec_pipe[0], exec_pipe[1]}) {
-        set_cloexec(fd);
-    }
+namespace {
 
-    // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
+/// What the child needs, prepared before fork: after fork only async-signal-safe calls.
+struct Launch {
+    std::vector<std::string> args;
     std::vector<std::string> env_strings;
-    for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> args = spec.argv;
-    const bool contained = spec.sandbox.containment != Containment::process_group;
-    if (contained) {
-        args = bubblewrap_prefix(spec);
-        args.insert(args.end(), spec.argv.begin(), spec.argv.end());
-    }
-    const SandboxLimits& limits = spec.sandbox;
-    const bool watched = limits.max_processes > 0 || limits.max_rss_bytes > 0;
-    // RLIMIT_NPROC counts every task of the user, so the cap is relative to what runs now.
-    const rlim_t nproc_cap =
-        limits.max_processes > 0 && geteuid() != 0
-            ? static_cast<rlim_t>(count_user_tasks(geteuid()) + 4 * limits.max_processes + 256)
-            : 0;
     std::vector<char*> argv;
-    for (auto& s : args) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    const std::string cwd = spec.cwd.string();
+    std::vector<char*> envp;
+    std::string cwd;
+    rlim_t nproc_cap = 0;
+    bool watched = false;
 
-    const auto start = std::chrono::steady_clock::now();
-    // Forked and registered under the lock: kill_orphans() must never see an unregistered child.
-    std::unique_lock registering(g_running_mutex);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        outcome.start_error = std::string("fork failed: ") + std::strerror(errno);
-        return outcome;
+    explicit Launch(const ProcessSpec& spec) : args(spec.argv), cwd(spec.cwd.string()) {
+        for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+        for (auto& e : env_strings) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        if (spec.sandbox.containment != Containment::process_group) {
+            args = bubblewrap_prefix(spec);
+            args.insert(args.end(), spec.argv.begin(), spec.argv.end());
+        }
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const SandboxLimits& limits = spec.sandbox;
+        watched = limits.max_processes > 0 || limits.max_rss_bytes > 0;
+        // RLIMIT_NPROC counts every task of the user, so the cap is relative to what runs now.
+        if (limits.max_processes > 0 && geteuid() != 0)
+            nproc_cap =
+                static_cast<rlim_t>(count_user_tasks(geteuid()) + 4 * limits.max_processes + 256);
     }
-    if (pid == 0) {
-        setpgid(0, 0);
-        // The mask and dispositions survive exec: the grader blocks SIGINT and SIGTERM in its
-        // threads (a dedicated thread waits for them), and a child started with SIGTERM still
-        // blocked could never be stopped politely, nor could anything it starts.
-        sigset_t nothing;
-        sigemptyset(&nothing);
-        sigprocmask(SIG_SETMASK, &nothing, nullptr);
-        signal(SIGPIPE, SIG_DFL);
-        const int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, STDIN_FILENO);
-        dup2(out_pipe[1], STDOUT_FILENO);
-        dup2(err_pipe[1], STDERR_FILENO);
-        const rlimit no_core{0, 0};
-        setrlimit(RLIMIT_CORE, &no_core);
-        if (spec.cpu_seconds > 0) {
-            const rlimit cpu{static_cast<rlim_t>(spec.cpu_seconds),
-                             static_cast<rlim_t>(spec.cpu_seconds + 1)};
-            setrlimit(RLIMIT_CPU, &cpu);
-        }
-        if (spec.max_file_bytes > 0) {
-            const rlimit fsize{static_cast<rlim_t>(spec.max_file_bytes),
-                               static_cast<rlim_t>(spec.max_file_bytes)};
-            setrlimit(RLIMIT_FSIZE, &fsize);
-        }
-        if (limits.max_open_files > 0) {
-            const rlimit files{static_cast<rlim_t>(limits.max_open_files),
-                               static_cast<rlim_t>(limits.max_open_files)};
-            setrlimit(RLIMIT_NOFILE, &files);
-        }
-        if (nproc_cap > 0) {
-            const rlimit procs{nproc_cap, nproc_cap};
-            setrlimit(RLIMIT_NPROC, &procs);
-        }
-        // An untrusted child never outlives a grader that died without cleaning up.
-        if (watched) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
-            const int e = errno;
-            (void)!write(exec_pipe[1], &e, sizeof e);
-            _exit(127);
-        }
-        execvpe(argv[0], argv.data(), envp.data());
-        const int e = errno;
-        (void)!write(exec_pipe[1], &e, sizeof e);
-        _exit(127);
-    }
-    setpgid(pid, pid);  // also from the parent, so the group exists before any kill
-    g_running.insert(pid);
-    if (g_stopping) kill(-pid, SIGKILL);  // too late for the stop's SIGTERM
-    registering.unlock();
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    close(exec_pipe[1]);
+};
 
-    int exec_errno = 0;
-    if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
-        static_cast<ssize_t>(sizeof exec_errno)) {
-        outcome.start_error = fmt::format("{}: {}", spec.argv[0], std::strerror(exec_errno));
-    }
-    close(exec_pipe[0]);
+void set_limit(int resource, rlim_t soft, rlim_t hard) {
+    const rlimit limit{soft, hard};
+    setrlimit(resource, &limit);
+}
 
-    CappedBuffer out(spec.output_cap);
-    CappedBuffer err(spec.output_cap);
-    std::array<pollfd, 2> fds{pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
-    int open_fds = 2;
-    bool timed_out = false;
-    bool reaped = false;
-    int status = 0;
-    std::array<char, 65536> buf{};
-    const auto deadline = start + spec.deadline;
-    auto next_scan = start;
-    auto drain_ready = [&](int timeout_ms) {
-        const int ready = poll(fds.data(), fds.size(), timeout_ms);
-        if (ready <= 0) return;
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-            const ssize_t n = read(fds[i].fd, buf.data(), buf.size());
+/// In the forked child: its own process group, an empty signal mask, stdin from /dev/null, the
+/// pipes, the limits, then exec. Reports an exec (or chdir) failure's errno on `exec_fd`.
+[[noreturn]] void become_child(const ProcessSpec& spec, const Launch& launch, int out_fd,
+                               int err_fd, int exec_fd) {
+    setpgid(0, 0);
+    // The mask and dispositions survive exec: the grader blocks SIGINT and SIGTERM in its
+    // threads (a dedicated thread waits for them), and a child started with SIGTERM still
+    // blocked could never be stopped politely, nor could anything it starts.
+    sigset_t nothing;
+    sigemptyset(&nothing);
+    sigprocmask(SIG_SETMASK, &nothing, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    set_limit(RLIMIT_CORE, 0, 0);
+    if (spec.cpu_seconds > 0)
+        set_limit(RLIMIT_CPU, static_cast<rlim_t>(spec.cpu_seconds),
+                  static_cast<rlim_t>(spec.cpu_seconds + 1));
+    if (spec.max_file_bytes > 0)
+        set_limit(RLIMIT_FSIZE, static_cast<rlim_t>(spec.max_file_bytes),
+                  static_cast<rlim_t>(spec.max_file_bytes));
+    if (spec.sandbox.max_open_files > 0)
+        set_limit(RLIMIT_NOFILE, static_cast<rlim_t>(spec.sandbox.max_open_files),
+                  static_cast<rlim_t>(spec.sandbox.max_open_files));
+    if (launch.nproc_cap > 0) set_limit(RLIMIT_NPROC, launch.nproc_cap, launch.nproc_cap);
+    // An untrusted child never outlives a grader that died without cleaning up.
+    if (launch.watched) prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (launch.cwd.empty() || chdir(launch.cwd.c_str()) == 0)
+        execvpe(launch.argv[0], launch.argv.data(), launch.envp.data());
+    const int e = errno;
+    (void)!write(exec_fd, &e, sizeof e);
+    _exit(127);
+}
+
+/// Reads the child's stdout and stderr into capped buffers.
+class OutputPump {
+  public:
+    OutputPump(int out_fd, int err_fd, std::size_t cap)
+        : fds_{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}}, out_(cap), err_(cap) {}
+    ~OutputPump() {
+        for (auto& f : fds_) {
+            if (f.fd >= 0) close(f.fd);
+        }
+    }
+    OutputPump(const OutputPump&) = delete;
+    OutputPump& operator=(const OutputPump&) = delete;
+
+    bool open() const { return open_ > 0; }
+
+    /// Waits up to `timeout_ms` for output and reads what is ready; with both pipes closed,
+    /// just sleeps (up to 5 ms, so that a reap is noticed soon).
+    void pump(int timeout_ms) {
+        if (open_ == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 5)));
+            return;
+        }
+        if (poll(fds_.data(), fds_.size(), timeout_ms) <= 0) return;
+        for (std::size_t i = 0; i < fds_.size(); ++i) {
+            if (fds_[i].fd < 0 || (fds_[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+            const ssize_t n = read(fds_[i].fd, buf_.data(), buf_.size());
             if (n > 0) {
-                (i == 0 ? out : err).append(buf.data(), static_cast<std::size_t>(n));
+                (i == 0 ? out_ : err_).append(buf_.data(), static_cast<std::size_t>(n));
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    };
-    while (!reaped) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        if (open_fds > 0) {
-            drain_ready(static_cast<int>(std::min<long long>(left.count(), 50)));
-        } else {
-            std::this_thread::sleep_for(
-                std::chrono::milliseconds(std::min<long long>(left.count(), 5)));
-        }
-        reaped = waitpid(pid, &status, WNOHANG) == pid;
-        if (!reaped && watched && std::chrono::steady_clock::now() >= next_scan) {
-            next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
-            const GroupUsage usage = process_group_usage(pid);
-            if (limits.max_processes > 0 && usage.processes > limits.max_processes) {
-                outcome.limit_exceeded = fmt::format(
-                    "killed: too many processes (fork bomb?): {} running at once, the limit is {}",
-                    usage.processes, limits.max_processes);
-            } else if (limits.max_rss_bytes > 0 && usage.rss_bytes > limits.max_rss_bytes) {
-                outcome.limit_exceeded =
-                    fmt::format("killed: exceeded the memory limit of {} MiB (resident memory)",
-                                limits.max_rss_bytes >> 20);
-            }
-            if (!outcome.limit_exceeded.empty()) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                reaped = true;
+                close(fds_[i].fd);
+                fds_[i].fd = -1;
+                --open_;
             }
         }
     }
-    if (timed_out) {
-        // SIGTERM, then until the grace period ends for the leader to be reaped and every other
-        // process of the group to end (reading the pipes meanwhile, so none blocks on a write).
-        const std::vector<pid_t> groups = groups_of_tree(pid);
-        for (pid_t g : groups) kill(-g, SIGTERM);
-        const auto grace_end = std::chrono::steady_clock::now() + grace_;
-        while (std::chrono::steady_clock::now() < grace_end) {
-            if (!reaped) reaped = waitpid(pid, &status, WNOHANG) == pid;
-            // A deadline already passed: one look at the groups, no waiting.
-            if (reaped && wait_until_gone(groups, {}).empty()) break;
-            if (open_fds > 0) {
-                drain_ready(10);
-            } else {
-                std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            }
-        }
-        for (pid_t g : groups) kill(-g, SIGKILL);
-        if (!reaped) waitpid(pid, &status, 0);
-    }
-    // Whatever the child left behind in its group goes too (a detached grandchild holding the
-    // pipes open must not keep us reading until the deadline), then the pipes are drained.
-    // During kill_all_running() the stop ends the group itself, after its grace period.
-    if (!g_stopping) kill(-pid, SIGKILL);
-    const auto drain_end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    while (open_fds > 0 && std::chrono::steady_clock::now() < drain_end) drain_ready(50);
-    for (auto& f : fds) {
-        if (f.fd >= 0) close(f.fd);
-    }
-    {
-        std::lock_guard lock(g_running_mutex);
-        g_running.erase(pid);
-    }
-    if (!g_stopping) outcome.orphans_killed = kill_orphans();
-    // An interrupted run does not return while the stop lasts: its caller would take the
-    // stopped child for a failure and could report or record it before the process exits.
-    while (g_stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
-    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
-    outcome.out = out.take(outcome.dropped_bytes);
-    outcome.err = err.take(outcome.dropped_bytes);
+    /// Drains what is left, for up to a second (a grandchild may hold the pipes open).
+    void drain() {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (open_ > 0 && std::chrono::steady_clock::now() < end) pump(50);
+    }
+
+    void take(ProcessOutcome& outcome) {
+        outcome.out = out_.take(outcome.dropped_bytes);
+        outcome.err = err_.take(outcome.dropped_bytes);
+    }
+
+  private:
+    std::array<pollfd, 2> fds_;
+    int open_ = 2;
+    CappedBuffer out_;
+    CappedBuffer err_;
+    std::array<char, 65536> buf_{};
+};
+
+/// The watchdogs of the sandbox: a limit the group broke, as the outcome's message, or empty.
+std::string broken_limit(const SandboxLimits& limits, pid_t pgid) {
+    const GroupUsage usage = process_group_usage(pgid);
+    if (limits.max_processes > 0 && usage.processes > limits.max_processes)
+        return fmt::format(
+            "killed: too many processes (fork bomb?): {} running at once, the limit is {}",
+            usage.processes, limits.max_processes);
+    if (limits.max_rss_bytes > 0 && usage.rss_bytes > limits.max_rss_bytes)
+        return fmt::format("killed: exceeded the memory limit of {} MiB (resident memory)",
+                           limits.max_rss_bytes >> 20);
+    return {};
+}
+
+/// After the deadline: SIGTERM to the child's tree, then until `grace` ends for the leader to be
+/// reaped and every other process to end (reading the pipes meanwhile, so none blocks on a
+/// write), then SIGKILL to what is left.
+void stop_tree(pid_t pid, std::chrono::milliseconds grace, OutputPump& pump, bool& reaped,
+               int& status) {
+    const std::vector<pid_t> groups = groups_of_tree(pid);
+    for (pid_t g : groups) kill(-g, SIGTERM);
+    const auto grace_end = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < grace_end) {
+        if (!reaped) reaped = waitpid(pid, &status, WNOHANG) == pid;
+        // A deadline already passed: one look at the groups, no waiting.
+        if (reaped && wait_until_gone(groups, {}).empty()) break;
+        pump.pump(10);
+    }
+    for (pid_t g : groups) kill(-g, SIGKILL);
+    if (!reaped) waitpid(pid, &status, 0);
+}
+
+/// The termination, from the wait status and how the run ended.
+void classify(ProcessOutcome& outcome, int status, bool timed_out, const ProcessSpec& spec) {
     if (!outcome.start_error.empty()) {
         outcome.termination = Termination::failed_to_start;
     } else if (timed_out) {
@@ -610,7 +445,8 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
             outcome.limit_exceeded =
                 fmt::format("killed: CPU time limit of {} s", spec.cpu_seconds);
         }
-    } else if (contained && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 160) {
+    } else if (spec.sandbox.containment != Containment::process_group &&
+               WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 160) {
         // bubblewrap reports a child killed by signal N as exit code 128 + N.
         outcome.termination = Termination::signaled;
         outcome.signal = WEXITSTATUS(status) - 128;
@@ -618,6 +454,90 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         outcome.termination = Termination::exited;
         outcome.exit_code = WEXITSTATUS(status);
     }
+}
+
+}  // namespace
+
+ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
+    ProcessOutcome outcome;
+    if (spec.argv.empty()) {
+        outcome.start_error = "empty command";
+        return outcome;
+    }
+    std::array<int, 2> out_pipe{};
+    std::array<int, 2> err_pipe{};
+    std::array<int, 2> exec_pipe{};  // reports an exec failure from the child
+    if (pipe2(out_pipe.data(), O_CLOEXEC) != 0 || pipe2(err_pipe.data(), O_CLOEXEC) != 0 ||
+        pipe2(exec_pipe.data(), O_CLOEXEC) != 0) {
+        outcome.start_error = std::strerror(errno);
+        return outcome;
+    }
+    const Launch launch(spec);
+    const auto start = std::chrono::steady_clock::now();
+    // Forked and registered under the lock: kill_orphans() must never see an unregistered child.
+    std::unique_lock registering(g_running_mutex);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        outcome.start_error = std::string("fork failed: ") + std::strerror(errno);
+        return outcome;
+    }
+    if (pid == 0) become_child(spec, launch, out_pipe[1], err_pipe[1], exec_pipe[1]);
+    setpgid(pid, pid);  // also from the parent, so the group exists before any kill
+    g_running.insert(pid);
+    if (g_stopping) kill(-pid, SIGKILL);  // too late for the stop's SIGTERM
+    registering.unlock();
+    for (int fd : {out_pipe[1], err_pipe[1], exec_pipe[1]}) close(fd);
+    int exec_errno = 0;
+    if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
+        static_cast<ssize_t>(sizeof exec_errno)) {
+        outcome.start_error = fmt::format("{}: {}", spec.argv[0], std::strerror(exec_errno));
+    }
+    close(exec_pipe[0]);
+
+    OutputPump pump(out_pipe[0], err_pipe[0], spec.output_cap);
+    bool timed_out = false;
+    bool reaped = false;
+    int status = 0;
+    const auto deadline = start + spec.deadline;
+    auto next_scan = start;
+    while (!reaped) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        pump.pump(static_cast<int>(std::min<long long>(left.count(), 50)));
+        reaped = waitpid(pid, &status, WNOHANG) == pid;
+        if (!reaped && launch.watched && std::chrono::steady_clock::now() >= next_scan) {
+            next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
+            outcome.limit_exceeded = broken_limit(spec.sandbox, pid);
+            if (!outcome.limit_exceeded.empty()) {
+                kill(-pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                reaped = true;
+            }
+        }
+    }
+    if (timed_out) stop_tree(pid, grace_, pump, reaped, status);
+    // Whatever the child left behind in its group goes too (a detached grandchild holding the
+    // pipes open must not keep us reading until the deadline), then the pipes are drained.
+    // During kill_all_running() the stop ends the group itself, after its grace period.
+    if (!g_stopping) kill(-pid, SIGKILL);
+    pump.drain();
+    {
+        std::lock_guard lock(g_running_mutex);
+        g_running.erase(pid);
+    }
+    if (!g_stopping) outcome.orphans_killed = kill_orphans();
+    // An interrupted run does not return while the stop lasts: its caller would take the
+    // stopped child for a failure and could report or record it before the process exits.
+    while (g_stopping) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    pump.take(outcome);
+    classify(outcome, status, timed_out, spec);
     return outcome;
 }
 

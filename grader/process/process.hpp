@@ -2,6 +2,8 @@
 /// Running other programs: the one seam through which the grader starts compilers, CMake and
 /// student binaries. The real runner is POSIX; tests use a fake that replays canned outcomes.
 
+#include "process/proc_scan.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -146,12 +148,5 @@ std::map<std::string, std::string> sandbox_environment(const std::filesystem::pa
 
 /// Whether `bwrap` is installed and can create its namespaces here (probed once, cached).
 bool bubblewrap_usable();
-
-/// The processes in process group `pgid` and their resident memory, read from /proc.
-struct GroupUsage {
-    int processes = 0;
-    long long rss_bytes = 0;
-};
-GroupUsage process_group_usage(int pgid);
 
 }  // namespace interleave

@@ -1,6 +1,7 @@
 // Judging canned runs: every verdict kind gets its own, readable message.
 #include "checks/checks.hpp"
 #include "grade/grade.hpp"
+#include "score/scorer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -171,7 +172,7 @@ TEST(JudgeTsan, RaceFailsAndPointsAtTheStudentLine) {
         "\n"
         "SUMMARY: ThreadSanitizer: data race /b/stage/01-counter/counter.hpp:7:29 in "
         "Counter::increment()\n";
-    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    const CheckResult c = judge_tsan(run, 20, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 0);
     ASSERT_EQ(c.details.size(), 1u);
@@ -185,18 +186,24 @@ TEST(JudgeTsan, RaceFailsAndPointsAtTheStudentLine) {
 
 TEST(JudgeTsan, CleanRunEarnsPointsOnlyWhenTestsPass) {
     const TestBinaryRun run = finished_run(2, 0);
-    EXPECT_EQ(judge_tsan(run, 20, true, test_workspace()).status, CheckStatus::pass);
-    EXPECT_DOUBLE_EQ(judge_tsan(run, 20, true, test_workspace()).score, 20);
-    const CheckResult stub = judge_tsan(run, 20, false, test_workspace());
-    EXPECT_EQ(stub.status, CheckStatus::skipped);
-    EXPECT_DOUBLE_EQ(stub.score, 0);
+    EXPECT_EQ(judge_tsan(run, 20, test_workspace()).status, CheckStatus::pass);
+    EXPECT_DOUBLE_EQ(judge_tsan(run, 20, test_workspace()).score, 20);
+    // The scorer takes the points back when the tests did not pass (a stub is race-free).
+    KataReport stub;
+    stub.checks.push_back(CheckResult{"tests", CheckStatus::fail, 0, 60, "", {}, {}, 0});
+    stub.checks.push_back(judge_tsan(run, 20, test_workspace()));
+    score_kata(stub);
+    EXPECT_EQ(stub.checks[1].status, CheckStatus::skipped);
+    EXPECT_DOUBLE_EQ(stub.checks[1].score, 0);
+    EXPECT_EQ(stub.checks[1].message,
+              "no data race found, but these points need every correctness test to pass first");
 }
 
 TEST(JudgeTsan, RuntimeThatCannotStartIsAnInfrastructureError) {
     TestBinaryRun run;
     run.process = exited(1);
     run.process.err = "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f\n";
-    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    const CheckResult c = judge_tsan(run, 20, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
     EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
 }
@@ -339,7 +346,7 @@ TEST(Scorer, TimingNeedsPassingTests) {
     KataReport k;
     k.checks.push_back(CheckResult{"tests", CheckStatus::fail, 30, 60, "", {}, {}, 0});
     k.checks.push_back(CheckResult{"timing", CheckStatus::pass, 20, 20, "", {}, {}, 0});
-    apply_prerequisites(k);
+    score_kata(k);
     EXPECT_EQ(k.checks[1].status, CheckStatus::skipped);
     EXPECT_DOUBLE_EQ(k.score, 30);
     EXPECT_DOUBLE_EQ(k.max_score, 80);

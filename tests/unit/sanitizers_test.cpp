@@ -6,6 +6,7 @@
 #include "checks/parsers.hpp"
 #include "grade/grade.hpp"
 #include "grade/verify.hpp"
+#include "score/scorer.hpp"
 
 #include "fake_process_runner.hpp"
 
@@ -129,7 +130,7 @@ TEST(JudgeAsan, UseAfterFreeNamesTheAccessAndTheFreeingSiteInTheStudentsFile) {
     run.results.reset();
     run.process.exit_code = kAsanExitCode;
     run.sanitizer_log = data_file("asan_heap_use_after_free.txt");
-    const CheckResult c = judge_asan(run, 10, true, test_workspace());
+    const CheckResult c = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 0);
     ASSERT_EQ(c.details.size(), 1u);
@@ -151,7 +152,7 @@ TEST(JudgeAsan, StackAndUndefinedBehaviourPointAtTheStudentsLine) {
     TestBinaryRun run = passing_run();
     run.process.exit_code = kAsanExitCode;
     run.process.err = data_file("asan_stack_use_after_scope.txt");
-    CheckResult c = judge_asan(run, 10, true, test_workspace());
+    CheckResult c = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     ASSERT_FALSE(c.details.empty());
     EXPECT_EQ(c.details[0].rfind("stack-use-after-scope: READ of size 8 by thread T0 in ", 0), 0u);
@@ -163,7 +164,7 @@ TEST(JudgeAsan, StackAndUndefinedBehaviourPointAtTheStudentsLine) {
         << c.details[0];
 
     run.process.err = data_file("ubsan_signed_overflow.txt");
-    c = judge_asan(run, 10, true, test_workspace());
+    c = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_EQ(c.details.at(0),
               "undefined behaviour: signed integer overflow: 9223372036854775807 + 1 cannot be "
@@ -172,12 +173,15 @@ TEST(JudgeAsan, StackAndUndefinedBehaviourPointAtTheStudentsLine) {
 
 TEST(JudgeAsan, CleanRunEarnsPointsOnlyWhenTestsPass) {
     const TestBinaryRun run = passing_run();
-    const CheckResult pass = judge_asan(run, 10, true, test_workspace());
+    const CheckResult pass = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(pass.status, CheckStatus::pass);
     EXPECT_DOUBLE_EQ(pass.score, 10);
-    const CheckResult stub = judge_asan(run, 10, false, test_workspace());
-    EXPECT_EQ(stub.status, CheckStatus::skipped);
-    EXPECT_DOUBLE_EQ(stub.score, 0);
+    KataReport stub;
+    stub.checks.push_back(CheckResult{"tests", CheckStatus::fail, 0, 60, "", {}, {}, 0});
+    stub.checks.push_back(judge_asan(run, 10, test_workspace()));
+    score_kata(stub);
+    EXPECT_EQ(stub.checks[1].status, CheckStatus::skipped);
+    EXPECT_DOUBLE_EQ(stub.checks[1].score, 0);
 }
 
 TEST(JudgeAsan, RuntimeThatCannotStartIsAnInfrastructureError) {
@@ -187,7 +191,7 @@ TEST(JudgeAsan, RuntimeThatCannotStartIsAnInfrastructureError) {
         "==5==Shadow memory range interleaves with an existing memory mapping. ASan cannot "
         "proceed correctly. ABORTING.\n==5==ASan shadow was supposed to be located in the "
         "[0x00007fff7000-0x10007fff7fff] range.\n";
-    const CheckResult c = judge_asan(run, 10, true, test_workspace());
+    const CheckResult c = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
     EXPECT_TRUE(c.infrastructure);
     EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
@@ -270,7 +274,7 @@ TEST_F(FakeRuns, TsanMappingFailureIsRerunUnderSetarchWithANote) {
     EXPECT_EQ(runner.specs.back().argv.at(2), "-R");
     ASSERT_EQ(run.notes.size(), 1u);
     EXPECT_NE(run.notes[0].find("setarch -R"), std::string::npos);
-    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    const CheckResult c = judge_tsan(run, 20, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::pass) << c.message;
     EXPECT_EQ(c.details.at(0), run.notes[0]) << "the note travels with the check";
 }
@@ -284,7 +288,7 @@ TEST_F(FakeRuns, TsanRuntimeThatCannotStartIsAnInfrastructureErrorWithTheFix) {
     o.sanitizer = true;
     const TestBinaryRun run = run_test_binary(runner, o);
     EXPECT_EQ(runner.specs.size(), 1u) << "only a mapping failure is worth a rerun";
-    const CheckResult c = judge_tsan(run, 20, true, test_workspace());
+    const CheckResult c = judge_tsan(run, 20, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
     EXPECT_TRUE(c.infrastructure);
     EXPECT_NE(c.message.find("not the student's fault"), std::string::npos);
@@ -300,7 +304,7 @@ TEST_F(FakeRuns, TsanFatalAfterTheListingIsStillNotTheStudentsFault) {
     }});
     TestRunOptions o = options();
     o.sanitizer = true;
-    const CheckResult c = judge_tsan(run_test_binary(runner, o), 20, true, test_workspace());
+    const CheckResult c = judge_tsan(run_test_binary(runner, o), 20, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::error);
     EXPECT_TRUE(c.infrastructure);
 }
@@ -322,7 +326,7 @@ TEST_F(FakeRuns, AsanOptionsAreSetExplicitlyAndReportsAreReadFromTheLogFile) {
               std::string::npos);
     EXPECT_NE(env.at("UBSAN_OPTIONS").find("print_stacktrace=1"), std::string::npos);
     EXPECT_EQ(env.count("TSAN_OPTIONS"), 0u) << "ASan and TSan never share a run";
-    EXPECT_EQ(judge_asan(run, 10, true, test_workspace()).status, CheckStatus::fail);
+    EXPECT_EQ(judge_asan(run, 10, test_workspace()).status, CheckStatus::fail);
 }
 
 TEST_F(FakeRuns, LeakSanitizerWithoutPtraceIsRerunWithoutLeakChecksAndANote) {
@@ -337,7 +341,7 @@ TEST_F(FakeRuns, LeakSanitizerWithoutPtraceIsRerunWithoutLeakChecksAndANote) {
     EXPECT_NE(runner.specs.back().env.at("ASAN_OPTIONS").find("detect_leaks=0"), std::string::npos);
     ASSERT_EQ(run.notes.size(), 1u);
     EXPECT_NE(run.notes[0].find("detect_leaks=0"), std::string::npos);
-    const CheckResult c = judge_asan(run, 10, true, test_workspace());
+    const CheckResult c = judge_asan(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::pass) << c.message;
     EXPECT_EQ(c.details.at(0), run.notes[0]);
 }

@@ -1,0 +1,87 @@
+// The build check: the student's files staged beside the harness and compiled (release preset).
+// A compile error costs only this kata, and quotes the compiler's first errors in the student's
+// files.
+#include "checks/checks.hpp"
+#include "checks/evidence.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace interleave {
+
+CheckResult skipped_check(CheckKind kind, double points, std::string why) {
+    CheckResult c;
+    c.name = check_name(kind);
+    c.status = CheckStatus::skipped;
+    c.max_score = points;
+    c.message = std::move(why);
+    return c;
+}
+
+CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
+                                const std::string& what) {
+    CheckResult c;
+    c.name = check_name(CheckKind::build);
+    c.status = CheckStatus::fail;
+    c.seconds = build.seconds;
+    const auto errors = parse_compiler_errors(build.output);
+    std::vector<Diagnostic> picked;
+    for (const auto& d : errors) {
+        if (is_student_path(ws, d.file)) picked.push_back(d);
+    }
+    if (picked.empty()) picked = errors;
+    for (std::size_t i = 0; i < picked.size() && i < 5; ++i) {
+        const auto& d = picked[i];
+        c.details.push_back(fmt::format("{}:{}:{}: error: {}", display_path(ws, d.file), d.line,
+                                        d.column, d.message));
+        c.errors.push_back(SourceError{display_path(ws, d.file), d.line, d.column, d.message});
+    }
+    if (build.infrastructure) {
+        c.status = CheckStatus::error;
+        c.message = fmt::format(
+            "could not configure the build tree (an installation problem, not the student's code): "
+            "{}",
+            build.command);
+        c.infrastructure = true;
+        for (auto& line : last_lines(build.output, 20)) c.details.push_back(std::move(line));
+        return c;
+    }
+    if (picked.empty()) {
+        for (auto& line : last_lines(build.output, 20)) c.details.push_back(std::move(line));
+        c.message = fmt::format("{} failed ({})", what, build.command);
+    } else {
+        c.message = fmt::format("{} failed: {} error{}; first: {}", what, errors.size(),
+                                errors.size() == 1 ? "" : "s", c.details.front());
+    }
+    return c;
+}
+
+CheckResult run_build_check(KataRun& k) {
+    const Exercise& e = k.exercise;
+    k.step("stage");
+    const StageResult staged = stage_student_files(k.ws, e, k.options.layers);
+    if (!staged.missing.empty()) {
+        CheckResult build = skipped_check(CheckKind::build, 0);
+        build.status = CheckStatus::fail;
+        build.message = fmt::format("missing student file{}: {} (expected in {})",
+                                    staged.missing.size() == 1 ? "" : "s",
+                                    fmt::join(staged.missing, ", "), e.folder);
+        k.not_built = "not graded: a student file is missing";
+        return build;
+    }
+    k.step("build");
+    std::vector<std::string> targets{k.tests_target()};
+    if (k.options.timing && e.timing) targets.push_back(k.bench_target());
+    const BuildOutcome release = k.builder.build("release", targets);
+    if (!release.ok) {
+        k.not_built = "not graded: the code does not compile";
+        return judge_build_failure(release, k.ws, "compiling");
+    }
+    CheckResult build = skipped_check(CheckKind::build, 0);
+    build.status = CheckStatus::pass;
+    build.message = "compiles";
+    build.seconds = release.seconds;
+    return build;
+}
+
+}  // namespace interleave

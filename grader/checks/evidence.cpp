@@ -1,0 +1,159 @@
+// The evidence a check quotes: failures with tidy paths, the student's source lines, backtraces
+// and sanitizer accesses in the student's terms.
+#include "checks/evidence.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+#include <sstream>
+
+namespace interleave {
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) out.push_back(line);
+    return out;
+}
+
+/// A GoogleTest failure ("path:line\nmessage...") with the path shortened, at most `max` lines.
+std::string tidy_failure(const Workspace& ws, const std::string& failure, std::size_t max) {
+    auto lines = lines_of(failure);
+    if (!lines.empty()) {
+        static const std::regex kWhere(R"(^(.*?):(\d+)$)");
+        std::smatch m;
+        if (std::regex_match(lines[0], m, kWhere)) {
+            lines[0] = fmt::format("at {}:{}", display_path(ws, m[1].str()), m[2].str());
+        }
+    }
+    if (lines.size() > max) {
+        lines.resize(max);
+        lines.emplace_back("...");
+    }
+    std::string out;
+    for (const auto& l : lines) out += (out.empty() ? "" : "\n    ") + l;
+    return out;
+}
+
+/// Is this path one of the student's files (inside the stage folder)?
+bool is_student_path(const Workspace& ws, const std::string& path) {
+    const std::string shown = display_path(ws, path);
+    return shown != path && shown.rfind("harness/", 0) != 0 &&
+           shown.find('/') != std::string::npos &&
+           std::isdigit(static_cast<unsigned char>(shown[0])) != 0;
+}
+
+/// Line `line` of a file, trimmed, or empty.
+std::string source_line(const std::string& path, int line) {
+    const auto lines = lines_of(read_file(path));
+    if (line < 1 || static_cast<std::size_t>(line) > lines.size()) return {};
+    std::string s = lines[static_cast<std::size_t>(line - 1)];
+    s.erase(0, s.find_first_not_of(" \t"));
+    return s;
+}
+
+/// ": `code`" quoting line `line` of a file after a file:line, or empty when the line is unknown.
+std::string quoted_source(const std::string& path, int line) {
+    const std::string code = source_line(path, line);
+    return code.empty() ? std::string() : ": `" + code + "`";
+}
+
+/// Summarises gdb's "thread apply all bt" output: for each thread, its innermost frame in the
+/// student's code (or, failing that, its innermost named frame).
+std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::string& text) {
+    static const std::regex kThread(R"(^Thread (\d+) .*$)");
+    static const std::regex kFrame(R"(^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \(.*\) at (\S+):(\d+)$)");
+    std::vector<std::string> out;
+    std::string thread;
+    bool found = false;
+    std::string waiting;
+    for (const auto& line : lines_of(text)) {
+        std::smatch m;
+        if (std::regex_match(line, m, kThread)) {
+            thread = m[1].str();
+            found = false;
+            waiting.clear();
+        } else if (!thread.empty() && !found && std::regex_match(line, m, kFrame)) {
+            const std::string fn = m[1].str();
+            // The library frame closest to the student's code says what the thread waits on.
+            if ((fn.find("wait") != std::string::npos || fn.find("lock") != std::string::npos ||
+                 fn.find("sleep") != std::string::npos || fn.find("join") != std::string::npos)) {
+                waiting = fn;
+            }
+            if (is_student_path(ws, m[2].str())) {
+                const int line_no = std::stoi(m[3].str());
+                out.push_back(fmt::format("thread {} {} in {} at {}:{}{}", thread,
+                                          waiting.empty() ? "is" : "waits (" + waiting + ")", fn,
+                                          display_path(ws, m[2].str()), line_no,
+                                          quoted_source(m[2].str(), line_no)));
+                found = true;
+            }
+        }
+    }
+    return out;
+}
+
+const SanitizerFrame* student_frame(const Workspace& ws, const SanitizerAccess& a) {
+    for (const auto& f : a.frames) {
+        if (is_student_path(ws, f.file)) return &f;
+    }
+    return a.frames.empty() ? nullptr : &a.frames.front();
+}
+
+std::string describe_access(const Workspace& ws, const SanitizerAccess& a) {
+    const SanitizerFrame* pick = student_frame(ws, a);
+    if (pick == nullptr) return fmt::format("{} by {}", a.what, a.thread);
+    return fmt::format("{} by {} in {} at {}:{}{}", a.what, a.thread, pick->function,
+                       display_path(ws, pick->file), pick->line,
+                       quoted_source(pick->file, pick->line));
+}
+
+/// The first line of `text` containing `needle`, trimmed, or empty.
+std::string first_line_with(const std::string& text, const std::string& needle) {
+    for (auto& line : lines_of(text)) {
+        if (line.find(needle) == std::string::npos) continue;
+        line.erase(0, line.find_first_not_of(" \t"));
+        return line;
+    }
+    return {};
+}
+
+/// An ASan/UBSan access or site: "READ of size 8 by thread T3 in Queue::pop() at
+/// 04-producer-consumer/bounded_queue.hpp:77: code", preferring the student's frame.
+std::string describe_asan_access(const Workspace& ws, const SanitizerAccess& a) {
+    const SanitizerFrame* pick = student_frame(ws, a);
+    const std::string who = a.thread.empty() ? "" : " by " + a.thread;
+    if (pick == nullptr) return a.what + who;
+    return fmt::format(
+        "{}{}{} at {}:{}{}", a.what, who, pick->function.empty() ? "" : " in " + pick->function,
+        display_path(ws, pick->file), pick->line, quoted_source(pick->file, pick->line));
+}
+
+/// The student's file and line of an access, for the JSON report (the first frame otherwise).
+nlohmann::json access_json(const Workspace& ws, const SanitizerAccess& a) {
+    nlohmann::json j{{"what", a.what}, {"thread", a.thread}};
+    const SanitizerFrame* pick = student_frame(ws, a);
+    if (pick != nullptr) {
+        j["file"] = display_path(ws, pick->file);
+        j["line"] = pick->line;
+        j["function"] = pick->function;
+    }
+    return j;
+}
+
+std::string count_tests(int passed, int total) {
+    return fmt::format("{} of {} test{} pass", passed, total, total == 1 ? "" : "s");
+}
+
+std::vector<std::string> last_lines(const std::string& text, std::size_t n) {
+    auto lines = lines_of(text);
+    if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));
+    return lines;
+}
+
+double seconds_of(const ProcessOutcome& p) {
+    return static_cast<double>(p.elapsed.count()) / 1000.0;
+}
+
+}  // namespace interleave

@@ -1,0 +1,71 @@
+#include "checks/sanitizer_check.hpp"
+
+#include "checks/evidence.hpp"
+
+#include <fmt/format.h>
+
+namespace interleave {
+
+CheckResult sanitizer_check_start(const SanitizerTool& tool, const TestBinaryRun& run, int points) {
+    CheckResult c;
+    c.name = check_name(tool.kind);
+    c.max_score = points;
+    c.seconds = seconds_of(run.process);
+    for (const auto& n : run.notes) c.details.push_back(n);
+    return c;
+}
+
+CheckResult finish_clean_run(CheckResult c, const SanitizerTool& tool, const TestBinaryRun& run,
+                             const Workspace& ws) {
+    const ProcessOutcome& p = run.process;
+    const bool stopped = p.termination == Termination::timed_out ||
+                         p.termination == Termination::signaled ||
+                         (p.termination == Termination::exited &&
+                          (p.exit_code == kWatchdogExitCode ||
+                           (tool.report_exit_code != 0 && p.exit_code == tool.report_exit_code)));
+    if (stopped) {
+        CheckResult as_tests = judge_tests(run, 0, ws);
+        c.status = CheckStatus::fail;
+        c.message = fmt::format("under {} the tests {}", tool.name, as_tests.message);
+        for (auto& d : as_tests.details) c.details.push_back(std::move(d));
+        if (as_tests.data.contains("stderr_tail"))
+            c.data["stderr_tail"] = as_tests.data["stderr_tail"];
+        return c;
+    }
+    if (p.termination == Termination::failed_to_start) {
+        c.status = CheckStatus::error;
+        c.message = fmt::format("could not run the {} build: {}", tool.name, p.start_error);
+        c.infrastructure = true;
+        return c;
+    }
+    c.status = CheckStatus::pass;
+    c.score = c.max_score;
+    c.message = tool.clean;
+    if (run.results && run.results->failed() > 0) {
+        c.details.push_back(fmt::format(
+            "note: {} test(s) failed in the sanitizer build (slower timing); {} are what this "
+            "check grades",
+            run.results->failed(), tool.graded));
+    }
+    return c;
+}
+
+CheckResult run_sanitizer_check(KataRun& k, const SanitizerTool& tool, int points,
+                                const std::function<void(TestRunOptions&)>& adapt,
+                                const std::function<CheckResult(const TestBinaryRun&)>& judge) {
+    k.step(tool.preset);
+    const BuildOutcome build = k.builder.build(tool.preset, {k.tests_target()});
+    if (!build.ok) {
+        CheckResult c = judge_build_failure(build, k.ws, tool.building);
+        c.name = check_name(tool.kind);
+        c.max_score = points;
+        return c;
+    }
+    TestRunOptions run = k.tests_run;
+    run.binary = k.builder.binary(tool.preset, k.exercise, k.tests_target());
+    run.scratch = k.ws.scratch_dir(k.exercise, tool.preset);
+    adapt(run);
+    return judge(run_test_binary(k.runner, run));
+}
+
+}  // namespace interleave

@@ -1,0 +1,185 @@
+// The timing check: the kata's benchmark against a baseline measured in the same run; each
+// comparison's ratio earns its share of the points, linearly between two thresholds.
+#include "checks/checks.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace interleave {
+
+CheckResult judge_timing(const TimingSpec& spec,
+                         const std::map<std::string, BenchmarkSamples>& samples) {
+    CheckResult c;
+    c.name = check_name(CheckKind::timing);
+    c.max_score = spec.points;
+    c.status = CheckStatus::pass;
+    const double share =
+        spec.comparisons.empty() ? 0.0 : spec.points / static_cast<double>(spec.comparisons.size());
+    auto stat = [&](const std::vector<double>& v) {
+        return spec.statistic == "median" ? median(v) : minimum(v);
+    };
+    auto spread = [](const std::vector<double>& v) {
+        const double lo = minimum(v);
+        return lo > 0 ? (median(v) - lo) / lo : 0.0;
+    };
+    auto series = [&](const BenchmarkSamples& s,
+                      const Comparison& cmp) -> const std::vector<double>& {
+        return cmp.metric == "cpu_time" ? s.cpu_time_ns : s.real_time_ns;
+    };
+    auto available = [&] {
+        std::string names;
+        for (const auto& [name, s] : samples) names += (names.empty() ? "" : ", ") + name;
+        return names;
+    };
+    bool inconclusive = false;
+    // The fewest free cores a comparison that missed full credit ran with, when too few.
+    std::optional<double> starved_cores;
+    std::vector<std::string> summaries;
+    for (const auto& cmp : spec.comparisons) {
+        const auto student = samples.find(cmp.student);
+        if (student == samples.end()) {
+            c.status = CheckStatus::error;
+            c.message = fmt::format("benchmark \"{}\" is missing from the results (found: {})",
+                                    cmp.student, available());
+            c.score = 0;
+            return c;
+        }
+        double ratio = 0;
+        double worst_spread = 0;
+        // The ratio most favourable to the student that the samples allow: noise only adds
+        // time, so the student's fastest run against the baseline's slowest run.
+        double best_case = 0;
+        if (!cmp.baseline.empty()) {
+            const auto baseline = samples.find(cmp.baseline);
+            if (baseline == samples.end()) {
+                c.status = CheckStatus::error;
+                c.message = fmt::format("baseline \"{}\" is missing from the results (found: {})",
+                                        cmp.baseline, available());
+                c.score = 0;
+                return c;
+            }
+            const auto& s = series(student->second, cmp);
+            const auto& b = series(baseline->second, cmp);
+            ratio = stat(b) > 0 ? stat(s) / stat(b) : 0;
+            worst_spread = std::max(spread(s), spread(b));
+            best_case = maximum(b) > 0 ? minimum(s) / maximum(b) : 0;
+        } else {
+            const auto counter = student->second.counters.find(cmp.counter);
+            if (counter == student->second.counters.end()) {
+                c.status = CheckStatus::error;
+                c.message = fmt::format("counter \"{}\" is missing from benchmark \"{}\"",
+                                        cmp.counter, cmp.student);
+                c.score = 0;
+                return c;
+            }
+            ratio = stat(counter->second);
+            worst_spread = spread(counter->second);
+            best_case = minimum(counter->second);
+        }
+        double cores = 0;
+        if (spec.min_free_cores > 0) {
+            const auto free = student->second.counters.find("free_cores");
+            if (free == student->second.counters.end()) {
+                c.status = CheckStatus::error;
+                c.message = fmt::format(
+                    "counter \"free_cores\" is missing from benchmark \"{}\" (exercise.yaml "
+                    "sets min_free_cores)",
+                    cmp.student);
+                c.score = 0;
+                return c;
+            }
+            cores = median(free->second);
+        }
+        double fraction =
+            (cmp.zero_credit_ratio - ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio);
+        fraction = std::clamp(fraction, 0.0, 1.0);
+        const bool noisy = worst_spread > spec.max_spread;
+        // Noise makes a verdict doubtful only when it could have changed it: a comparison whose
+        // most favourable ratio still earns no credit is judged however noisy the machine.
+        const bool no_credit_in_any_case = best_case >= cmp.zero_credit_ratio;
+        if (noisy && fraction < 1.0 && !no_credit_in_any_case) inconclusive = true;
+        // Too few free cores bias the ratio itself (not just its spread), so no bound on the
+        // repetitions can rescue the verdict: only full credit stands.
+        const bool starved = spec.min_free_cores > 0 && cores < spec.min_free_cores;
+        if (starved && fraction < 1.0) {
+            inconclusive = true;
+            starved_cores = std::min(cores, starved_cores.value_or(cores));
+        }
+        c.score += share * fraction;
+        if (fraction < 1.0) c.status = CheckStatus::fail;
+        const std::string verdict = fraction >= 1.0 ? "full credit"
+                                    : fraction <= 0.0
+                                        ? "no credit"
+                                        : fmt::format("{:.0f}% credit", fraction * 100);
+        summaries.push_back(
+            fmt::format("{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} "
+                        "runs) -> {}{}{}",
+                        cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio,
+                        spec.statistic, spec.repetitions, verdict,
+                        noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : "",
+                        starved ? fmt::format(" [busy machine: {:.2f} free cores]", cores) : ""));
+        c.comparisons.push_back(TimingComparison{
+            cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, worst_spread,
+            spec.min_free_cores > 0 ? std::optional<double>(cores) : std::nullopt});
+    }
+    c.details = summaries;
+    c.inconclusive = inconclusive;
+    if (inconclusive && starved_cores) {
+        c.status = CheckStatus::error;
+        c.message = fmt::format(
+            "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
+            "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
+            *starved_cores, spec.min_free_cores);
+    } else if (inconclusive) {
+        c.status = CheckStatus::error;
+        c.message = "inconclusive: the machine was too noisy to judge the speed (spread above " +
+                    fmt::format("{:.0f}%", spec.max_spread * 100) +
+                    "); regrade on a quieter machine";
+    } else if (c.status == CheckStatus::pass) {
+        c.message =
+            summaries.size() == 1 ? summaries.front() : "every comparison earns full credit";
+    } else {
+        // Lead with the first comparison that missed full credit.
+        std::size_t first_miss = 0;
+        while (first_miss + 1 < summaries.size() && c.comparisons[first_miss].fraction >= 1.0) {
+            ++first_miss;
+        }
+        c.message = summaries[first_miss];
+        if (!spec.advice.empty()) c.details.push_back("idea: " + spec.advice);
+    }
+    return c;
+}
+
+bool timing_inconclusive(const CheckResult& timing) {
+    return timing.inconclusive;
+}
+
+CheckResult run_timing_check(KataRun& k) {
+    const Exercise& e = k.exercise;
+    const int points = e.timing->points;
+    if (!k.options.timing)
+        return skipped_check(CheckKind::timing, points, "timing disabled (--no-timing)");
+    k.step("timing");
+    CheckResult timing;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        const BenchmarkRun bench = run_benchmark(
+            k.runner, k.builder.binary("release", e, k.bench_target()),
+            k.ws.scratch_dir(e, "timing"), *e.timing, e.timeout_seconds, k.containment);
+        if (!bench.error.empty()) {
+            timing = skipped_check(CheckKind::timing, points, bench.error);
+            timing.status = CheckStatus::fail;
+            timing.seconds = bench.seconds;
+            break;
+        }
+        timing = judge_timing(*e.timing, bench.samples);
+        timing.seconds = bench.seconds;
+        // A run too noisy to judge gets one more chance before it is called inconclusive.
+        if (!timing_inconclusive(timing)) break;
+        timing.details.push_back(fmt::format("attempt {} was too noisy to judge", attempt + 1));
+    }
+    return timing;
+}
+
+}  // namespace interleave

@@ -1,0 +1,49 @@
+#pragma once
+/// What a grade is asked to do: which katas, from which files, which checks, and how student
+/// code is contained. Shared by the grade loop, the checks and the commands.
+
+#include "course/course.hpp"
+#include "process/process.hpp"
+#include "workspace/workspace.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace interleave {
+
+/// What the caller asks of the sandbox of student code.
+enum class Isolation {
+    /// The strongest that works here: bubblewrap's read-only view and PID namespace where it can
+    /// run, else rlimits and watchdogs only (the report says which; the tree seal still guards).
+    automatic,
+    /// bubblewrap with no network as well (--isolate); an error where bubblewrap cannot run.
+    full,
+    /// rlimits and watchdogs only, never bubblewrap (--unsafe-no-isolation).
+    none,
+};
+
+/// The containment `isolation` gets on this machine. Throws std::runtime_error for
+/// Isolation::full where bubblewrap cannot run.
+Containment resolve_containment(Isolation isolation);
+
+struct GradeOptions {
+    std::vector<const Exercise*> katas;  ///< in course order
+    SourceLayers layers;
+    std::string source_label;  ///< "exercises", "solutions", a folder
+    bool tsan = true;
+    bool timing = true;
+    int jobs = 0;                     ///< build parallelism; 0: the build tool's default
+    double test_timeout_seconds = 0;  ///< per-test watchdog override; 0: from exercise.yaml
+    /// How student binaries are contained (resolve_containment).
+    Isolation isolation = Isolation::automatic;
+    /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
+    /// kTsanMemoryFactor times more).
+    long long memory_limit_mib = 0;
+    bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
+};
+
+/// Called as each stage starts ("counter", "build") so that a terminal can show progress.
+using ProgressFn = std::function<void(const std::string& kata, const std::string& stage)>;
+
+}  // namespace interleave
