@@ -20,6 +20,8 @@ std::string ub_kind(const std::string& message) {
 
 }  // namespace
 
+// Over 80 lines on purpose: one pass over the lines with the state of the report being read
+// (which block: the access, the freeing or allocating site, a leak), which reads best whole.
 std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
     static const std::regex kError(
         R"(^==\d+==ERROR: (?:AddressSanitizer|LeakSanitizer): (.+?)(?: on .*)?\s*$)");

@@ -10,6 +10,92 @@
 
 namespace interleave {
 
+namespace {
+
+/// The tests ran to the end and GoogleTest wrote its results: each failure with its message.
+void judge_finished_run(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed,
+                        int& total) {
+    total = std::max(total, static_cast<int>(run.results->tests.size()));
+    passed = run.results->passed();
+    for (const auto& t : run.results->tests) {
+        if (t.passed) continue;
+        const std::string first =
+            t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front());
+        c.details.push_back(fmt::format("{}: {}", t.name, first));
+        c.data["failed"].push_back(t.name);
+    }
+    c.message = count_tests(passed, total);
+    // Lead with the harness's plain-words message: the last line of the first failure.
+    for (const auto& t : run.results->tests) {
+        if (t.passed) continue;
+        const auto failure_lines =
+            t.failures.empty() ? std::vector<std::string>{} : lines_of(t.failures.front());
+        c.message += fmt::format(". First failure: {}: {}", t.name,
+                                 failure_lines.empty() ? "did not pass" : failure_lines.back());
+        break;
+    }
+}
+
+/// The binary stopped before GoogleTest could write its results (or wrote none): the verdict
+/// says how it stopped and during which test, from the progress the harness recorded.
+void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed,
+                       int total) {
+    const ProcessOutcome& p = run.process;
+    for (const auto& [name, ok] : run.progress.ended) passed += ok ? 1 : 0;
+    const auto running = run.progress.hung ? run.progress.hung : run.progress.running();
+    const std::string during = running ? fmt::format(" during {}", *running) : "";
+    if (p.termination == Termination::failed_to_start) {
+        c.status = CheckStatus::error;
+        c.message = "could not run the test binary: " + p.start_error;
+    } else if (total == 0 && p.ok()) {
+        c.message = "the test binary ran no test";
+    } else if (total == 0) {
+        c.message =
+            fmt::format("the test binary could not even list its tests: it {}", p.describe());
+    } else if (p.termination == Termination::timed_out ||
+               (p.termination == Termination::exited && p.exit_code == kWatchdogExitCode)) {
+        const double limit = p.termination == Termination::timed_out
+                                 ? static_cast<double>(p.elapsed.count()) / 1000.0
+                                 : 0;
+        c.message = running ? fmt::format("timed out, likely deadlock: {} never finished", *running)
+                            : std::string(
+                                  "timed out, likely deadlock (no test was running: a hang outside "
+                                  "the tests)");
+        if (limit > 0) c.message += fmt::format(" (the binary was killed after {:.0f} s)", limit);
+        for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
+        c.data["hung_test"] = running.value_or("");
+    } else if (!p.limit_exceeded.empty()) {
+        c.message = fmt::format("{}{}", p.limit_exceeded,
+                                running ? fmt::format(" (during {})", *running) : "");
+    } else if (p.termination == Termination::signaled) {
+        c.message = fmt::format("crashed{}: {}", during, p.describe());
+    } else if (run.premature_exit) {
+        c.message = fmt::format(
+            "the test binary stopped{}: exit() or quick_exit() was called before the tests "
+            "finished",
+            during);
+    } else if (run.results && run.progress.running().has_value()) {
+        c.message = fmt::format(
+            "the test binary stopped{} before its tests finished; the results file it left "
+            "was not written by the test framework and is ignored",
+            during);
+    } else if (p.termination == Termination::exited && p.exit_code != 0 && p.exit_code != 1) {
+        c.message = fmt::format(
+            "the test binary {}{} (an uncaught exception or std::terminate prints above)",
+            p.describe(), during);
+    } else {
+        c.message =
+            fmt::format("the test binary {} without writing its results{}", p.describe(), during);
+    }
+    if (c.status != CheckStatus::error) {
+        c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
+    }
+    // The tail of what the binary printed is the best evidence left.
+    for (auto& line : last_lines(p.err, 15)) c.data["stderr_tail"].push_back(std::move(line));
+}
+
+}  // namespace
+
 CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& ws) {
     CheckResult c;
     c.name = check_name(CheckKind::tests);
@@ -20,84 +106,13 @@ CheckResult judge_tests(const TestBinaryRun& run, int points, const Workspace& w
     int passed = 0;
     const bool normal_exit =
         p.termination == Termination::exited && (p.exit_code == 0 || p.exit_code == 1);
-
     // A test that started and never ended means the binary stopped mid-run: whatever results
     // file exists then was not written by GoogleTest at the end of the run.
     const bool stopped_mid_test = run.progress.running().has_value();
     if (run.results && normal_exit && !run.premature_exit && !stopped_mid_test) {
-        total = std::max(total, static_cast<int>(run.results->tests.size()));
-        passed = run.results->passed();
-        for (const auto& t : run.results->tests) {
-            if (t.passed) continue;
-            const std::string first =
-                t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front());
-            c.details.push_back(fmt::format("{}: {}", t.name, first));
-            c.data["failed"].push_back(t.name);
-        }
-        c.message = count_tests(passed, total);
-        // Lead with the harness's plain-words message: the last line of the first failure.
-        for (const auto& t : run.results->tests) {
-            if (t.passed) continue;
-            const auto failure_lines =
-                t.failures.empty() ? std::vector<std::string>{} : lines_of(t.failures.front());
-            c.message += fmt::format(". First failure: {}: {}", t.name,
-                                     failure_lines.empty() ? "did not pass" : failure_lines.back());
-            break;
-        }
+        judge_finished_run(c, run, ws, passed, total);
     } else {
-        for (const auto& [name, ok] : run.progress.ended) passed += ok ? 1 : 0;
-        const auto running = run.progress.hung ? run.progress.hung : run.progress.running();
-        const std::string during = running ? fmt::format(" during {}", *running) : "";
-        if (p.termination == Termination::failed_to_start) {
-            c.status = CheckStatus::error;
-            c.message = "could not run the test binary: " + p.start_error;
-        } else if (total == 0 && p.ok()) {
-            c.message = "the test binary ran no test";
-        } else if (total == 0) {
-            c.message =
-                fmt::format("the test binary could not even list its tests: it {}", p.describe());
-        } else if (p.termination == Termination::timed_out ||
-                   (p.termination == Termination::exited && p.exit_code == kWatchdogExitCode)) {
-            const double limit = p.termination == Termination::timed_out
-                                     ? static_cast<double>(p.elapsed.count()) / 1000.0
-                                     : 0;
-            c.message = running
-                            ? fmt::format("timed out, likely deadlock: {} never finished", *running)
-                            : std::string(
-                                  "timed out, likely deadlock (no test was running: a hang outside "
-                                  "the tests)");
-            if (limit > 0)
-                c.message += fmt::format(" (the binary was killed after {:.0f} s)", limit);
-            for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
-            c.data["hung_test"] = running.value_or("");
-        } else if (!p.limit_exceeded.empty()) {
-            c.message = fmt::format("{}{}", p.limit_exceeded,
-                                    running ? fmt::format(" (during {})", *running) : "");
-        } else if (p.termination == Termination::signaled) {
-            c.message = fmt::format("crashed{}: {}", during, p.describe());
-        } else if (run.premature_exit) {
-            c.message = fmt::format(
-                "the test binary stopped{}: exit() or quick_exit() was called before the tests "
-                "finished",
-                during);
-        } else if (run.results && stopped_mid_test) {
-            c.message = fmt::format(
-                "the test binary stopped{} before its tests finished; the results file it left "
-                "was not written by the test framework and is ignored",
-                during);
-        } else if (p.termination == Termination::exited && p.exit_code != 0 && p.exit_code != 1) {
-            c.message = fmt::format(
-                "the test binary {}{} (an uncaught exception or std::terminate prints above)",
-                p.describe(), during);
-        } else {
-            c.message = fmt::format("the test binary {} without writing its results{}",
-                                    p.describe(), during);
-        }
-        if (c.status != CheckStatus::error) {
-            c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
-        }
-        // The tail of what the binary printed is the best evidence left.
-        for (auto& line : last_lines(p.err, 15)) c.data["stderr_tail"].push_back(std::move(line));
+        judge_stopped_run(c, run, ws, passed, total);
     }
     if (p.dropped_bytes > 0)
         c.details.push_back(fmt::format("(output flood: {} bytes were dropped)", p.dropped_bytes));

@@ -9,14 +9,22 @@
 
 namespace interleave {
 
-CheckResult judge_timing(const TimingSpec& spec,
-                         const std::map<std::string, BenchmarkSamples>& samples) {
-    CheckResult c;
-    c.name = check_name(CheckKind::timing);
-    c.max_score = spec.points;
-    c.status = CheckStatus::pass;
-    const double share =
-        spec.comparisons.empty() ? 0.0 : spec.points / static_cast<double>(spec.comparisons.size());
+namespace {
+
+/// One comparison as measured, before it is judged.
+struct Measured {
+    double ratio = 0;
+    /// The larger (median - min) / min of the two sides: how noisy the samples were.
+    double spread = 0;
+    /// The ratio most favourable to the student that the samples allow: noise only adds time,
+    /// so the student's fastest run against the baseline's slowest run.
+    double best_case = 0;
+    double free_cores = 0;  ///< median of the benchmark's free_cores counter, when required
+    std::string error;      ///< a benchmark or counter missing from the results
+};
+
+Measured measure(const TimingSpec& spec, const Comparison& cmp,
+                 const std::map<std::string, BenchmarkSamples>& samples) {
     auto stat = [&](const std::vector<double>& v) {
         return spec.statistic == "median" ? median(v) : minimum(v);
     };
@@ -24,8 +32,7 @@ CheckResult judge_timing(const TimingSpec& spec,
         const double lo = minimum(v);
         return lo > 0 ? (median(v) - lo) / lo : 0.0;
     };
-    auto series = [&](const BenchmarkSamples& s,
-                      const Comparison& cmp) -> const std::vector<double>& {
+    auto series = [&](const BenchmarkSamples& s) -> const std::vector<double>& {
         return cmp.metric == "cpu_time" ? s.cpu_time_ns : s.real_time_ns;
     };
     auto available = [&] {
@@ -33,79 +40,104 @@ CheckResult judge_timing(const TimingSpec& spec,
         for (const auto& [name, s] : samples) names += (names.empty() ? "" : ", ") + name;
         return names;
     };
-    bool inconclusive = false;
+    Measured m;
+    const auto student = samples.find(cmp.student);
+    if (student == samples.end()) {
+        m.error = fmt::format("benchmark \"{}\" is missing from the results (found: {})",
+                              cmp.student, available());
+        return m;
+    }
+    if (!cmp.baseline.empty()) {
+        const auto baseline = samples.find(cmp.baseline);
+        if (baseline == samples.end()) {
+            m.error = fmt::format("baseline \"{}\" is missing from the results (found: {})",
+                                  cmp.baseline, available());
+            return m;
+        }
+        const auto& s = series(student->second);
+        const auto& b = series(baseline->second);
+        m.ratio = stat(b) > 0 ? stat(s) / stat(b) : 0;
+        m.spread = std::max(spread(s), spread(b));
+        m.best_case = maximum(b) > 0 ? minimum(s) / maximum(b) : 0;
+    } else {
+        const auto counter = student->second.counters.find(cmp.counter);
+        if (counter == student->second.counters.end()) {
+            m.error = fmt::format("counter \"{}\" is missing from benchmark \"{}\"", cmp.counter,
+                                  cmp.student);
+            return m;
+        }
+        m.ratio = stat(counter->second);
+        m.spread = spread(counter->second);
+        m.best_case = minimum(counter->second);
+    }
+    if (spec.min_free_cores > 0) {
+        const auto free = student->second.counters.find("free_cores");
+        if (free == student->second.counters.end()) {
+            m.error = fmt::format(
+                "counter \"free_cores\" is missing from benchmark \"{}\" (exercise.yaml sets "
+                "min_free_cores)",
+                cmp.student);
+            return m;
+        }
+        m.free_cores = median(free->second);
+    }
+    return m;
+}
+
+/// The check's headline once every comparison is judged.
+std::string timing_message(const TimingSpec& spec, const CheckResult& c,
+                           const std::vector<std::string>& summaries,
+                           std::optional<double> starved_cores) {
+    if (c.inconclusive && starved_cores)
+        return fmt::format(
+            "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
+            "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
+            *starved_cores, spec.min_free_cores);
+    if (c.inconclusive)
+        return "inconclusive: the machine was too noisy to judge the speed (spread above " +
+               fmt::format("{:.0f}%", spec.max_spread * 100) + "); regrade on a quieter machine";
+    if (c.status == CheckStatus::pass)
+        return summaries.size() == 1 ? summaries.front() : "every comparison earns full credit";
+    // Lead with the first comparison that missed full credit.
+    std::size_t first_miss = 0;
+    while (first_miss + 1 < summaries.size() && c.comparisons[first_miss].fraction >= 1.0)
+        ++first_miss;
+    return summaries[first_miss];
+}
+
+}  // namespace
+
+CheckResult judge_timing(const TimingSpec& spec,
+                         const std::map<std::string, BenchmarkSamples>& samples) {
+    CheckResult c = skipped_check(CheckKind::timing, spec.points);
+    c.status = CheckStatus::pass;
+    const double share =
+        spec.comparisons.empty() ? 0.0 : spec.points / static_cast<double>(spec.comparisons.size());
     // The fewest free cores a comparison that missed full credit ran with, when too few.
     std::optional<double> starved_cores;
     std::vector<std::string> summaries;
     for (const auto& cmp : spec.comparisons) {
-        const auto student = samples.find(cmp.student);
-        if (student == samples.end()) {
+        const Measured m = measure(spec, cmp, samples);
+        if (!m.error.empty()) {
             c.status = CheckStatus::error;
-            c.message = fmt::format("benchmark \"{}\" is missing from the results (found: {})",
-                                    cmp.student, available());
+            c.message = m.error;
             c.score = 0;
             return c;
         }
-        double ratio = 0;
-        double worst_spread = 0;
-        // The ratio most favourable to the student that the samples allow: noise only adds
-        // time, so the student's fastest run against the baseline's slowest run.
-        double best_case = 0;
-        if (!cmp.baseline.empty()) {
-            const auto baseline = samples.find(cmp.baseline);
-            if (baseline == samples.end()) {
-                c.status = CheckStatus::error;
-                c.message = fmt::format("baseline \"{}\" is missing from the results (found: {})",
-                                        cmp.baseline, available());
-                c.score = 0;
-                return c;
-            }
-            const auto& s = series(student->second, cmp);
-            const auto& b = series(baseline->second, cmp);
-            ratio = stat(b) > 0 ? stat(s) / stat(b) : 0;
-            worst_spread = std::max(spread(s), spread(b));
-            best_case = maximum(b) > 0 ? minimum(s) / maximum(b) : 0;
-        } else {
-            const auto counter = student->second.counters.find(cmp.counter);
-            if (counter == student->second.counters.end()) {
-                c.status = CheckStatus::error;
-                c.message = fmt::format("counter \"{}\" is missing from benchmark \"{}\"",
-                                        cmp.counter, cmp.student);
-                c.score = 0;
-                return c;
-            }
-            ratio = stat(counter->second);
-            worst_spread = spread(counter->second);
-            best_case = minimum(counter->second);
-        }
-        double cores = 0;
-        if (spec.min_free_cores > 0) {
-            const auto free = student->second.counters.find("free_cores");
-            if (free == student->second.counters.end()) {
-                c.status = CheckStatus::error;
-                c.message = fmt::format(
-                    "counter \"free_cores\" is missing from benchmark \"{}\" (exercise.yaml "
-                    "sets min_free_cores)",
-                    cmp.student);
-                c.score = 0;
-                return c;
-            }
-            cores = median(free->second);
-        }
-        double fraction =
-            (cmp.zero_credit_ratio - ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio);
-        fraction = std::clamp(fraction, 0.0, 1.0);
-        const bool noisy = worst_spread > spec.max_spread;
+        const double fraction = std::clamp(
+            (cmp.zero_credit_ratio - m.ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio),
+            0.0, 1.0);
+        const bool noisy = m.spread > spec.max_spread;
         // Noise makes a verdict doubtful only when it could have changed it: a comparison whose
         // most favourable ratio still earns no credit is judged however noisy the machine.
-        const bool no_credit_in_any_case = best_case >= cmp.zero_credit_ratio;
-        if (noisy && fraction < 1.0 && !no_credit_in_any_case) inconclusive = true;
+        const bool no_credit_in_any_case = m.best_case >= cmp.zero_credit_ratio;
+        if (noisy && fraction < 1.0 && !no_credit_in_any_case) c.inconclusive = true;
         // Too few free cores bias the ratio itself (not just its spread), so no bound on the
         // repetitions can rescue the verdict: only full credit stands.
-        const bool starved = spec.min_free_cores > 0 && cores < spec.min_free_cores;
+        const bool starved = spec.min_free_cores > 0 && m.free_cores < spec.min_free_cores;
         if (starved && fraction < 1.0) {
-            inconclusive = true;
-            starved_cores = std::min(cores, starved_cores.value_or(cores));
+            c.inconclusive = true;
+            starved_cores = std::min(m.free_cores, starved_cores.value_or(m.free_cores));
         }
         c.score += share * fraction;
         if (fraction < 1.0) c.status = CheckStatus::fail;
@@ -113,41 +145,23 @@ CheckResult judge_timing(const TimingSpec& spec,
                                     : fraction <= 0.0
                                         ? "no credit"
                                         : fmt::format("{:.0f}% credit", fraction * 100);
-        summaries.push_back(
-            fmt::format("{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} "
-                        "runs) -> {}{}{}",
-                        cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio,
-                        spec.statistic, spec.repetitions, verdict,
-                        noisy ? fmt::format(" [noisy: spread {:.0f}%]", worst_spread * 100) : "",
-                        starved ? fmt::format(" [busy machine: {:.2f} free cores]", cores) : ""));
+        summaries.push_back(fmt::format(
+            "{}: ratio {:.2f} (full credit at <= {:.2f}, none at >= {:.2f}, {} of {} runs) -> "
+            "{}{}{}",
+            cmp.name, m.ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, spec.statistic,
+            spec.repetitions, verdict,
+            noisy ? fmt::format(" [noisy: spread {:.0f}%]", m.spread * 100) : "",
+            starved ? fmt::format(" [busy machine: {:.2f} free cores]", m.free_cores) : ""));
         c.comparisons.push_back(TimingComparison{
-            cmp.name, ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, worst_spread,
-            spec.min_free_cores > 0 ? std::optional<double>(cores) : std::nullopt});
+            cmp.name, m.ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, m.spread,
+            spec.min_free_cores > 0 ? std::optional<double>(m.free_cores) : std::nullopt});
     }
     c.details = summaries;
-    c.inconclusive = inconclusive;
-    if (inconclusive && starved_cores) {
+    c.message = timing_message(spec, c, summaries, starved_cores);
+    if (c.inconclusive) {
         c.status = CheckStatus::error;
-        c.message = fmt::format(
-            "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
-            "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
-            *starved_cores, spec.min_free_cores);
-    } else if (inconclusive) {
-        c.status = CheckStatus::error;
-        c.message = "inconclusive: the machine was too noisy to judge the speed (spread above " +
-                    fmt::format("{:.0f}%", spec.max_spread * 100) +
-                    "); regrade on a quieter machine";
-    } else if (c.status == CheckStatus::pass) {
-        c.message =
-            summaries.size() == 1 ? summaries.front() : "every comparison earns full credit";
-    } else {
-        // Lead with the first comparison that missed full credit.
-        std::size_t first_miss = 0;
-        while (first_miss + 1 < summaries.size() && c.comparisons[first_miss].fraction >= 1.0) {
-            ++first_miss;
-        }
-        c.message = summaries[first_miss];
-        if (!spec.advice.empty()) c.details.push_back("idea: " + spec.advice);
+    } else if (c.status != CheckStatus::pass && !spec.advice.empty()) {
+        c.details.push_back("idea: " + spec.advice);
     }
     return c;
 }

@@ -100,11 +100,8 @@ class CheckCommand final : public Command {
     }
 
     int run(const GlobalOptions& global) override {
-        const Session session(global);
-        session.lock_build_dir();
-        PosixProcessRunner runner;
-        Grader grader(session.course(), runner, session.workspace());
-        return run_check(session.context(), grader, runner, options_);
+        GradingSession session(global);
+        return run_check(session.context(), session.grader(), session.runner(), options_);
     }
 
   private:

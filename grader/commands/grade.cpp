@@ -84,7 +84,7 @@ class GradeCommand final : public Command {
     }
 
     int run(const GlobalOptions& global) override {
-        const Session session(global);
+        GradingSession session(global);
         const fs::path& project = session.project();
         GradeOptions go;
         go.katas = select_katas(session.course(), katas_);
@@ -107,10 +107,7 @@ class GradeCommand final : public Command {
             go.layers = {{project / "exercises", true}};
             go.source_label = "exercises";
         }
-        session.lock_build_dir();
-        PosixProcessRunner runner;
-        Grader grader(session.course(), runner, session.workspace());
-        const GradeReport report = grader.grade(go, session.context().progress);
+        const GradeReport report = session.grader().grade(go, session.context().progress);
         if (go.source_label == "exercises") remember_grade(project, session.course(), report);
         write_reports(report, formats_, switches_.verbose);
         if (infrastructure_failed(report)) return kExitInfrastructure;

@@ -60,21 +60,30 @@ CLI::App* ReviewCommand::add_to(CLI::App& app) {
     return review_;
 }
 
+namespace {
+
+void say(const std::string& line) {
+    std::cout << line << "\n" << std::flush;
+}
+
+}  // namespace
+
+int ReviewCommand::run_merge() const {
+    const fs::path out = fs::absolute(merge_out_);
+    std::vector<fs::path> shards(shard_dirs_.begin(), shard_dirs_.end());
+    const auto records = merge_shards(shards, out);
+    write_class_summary(
+        out, records,
+        merge_manual_.empty() ? std::nullopt : std::optional<fs::path>(merge_manual_));
+    say(fmt::format("review merge: {} students from {} shards -> {}", records.size(), shards.size(),
+                    (out / "summary.html").string()));
+    return 0;
+}
+
 int ReviewCommand::run(const GlobalOptions& global) {
+    if (merge_->parsed()) return run_merge();
     const fs::path project = global.project();
     const std::string& build_dir = global.build_dir;
-    auto say = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
-    if (merge_->parsed()) {
-        const fs::path out = fs::absolute(merge_out_);
-        std::vector<fs::path> shards(shard_dirs_.begin(), shard_dirs_.end());
-        const auto records = merge_shards(shards, out);
-        write_class_summary(
-            out, records,
-            merge_manual_.empty() ? std::nullopt : std::optional<fs::path>(merge_manual_));
-        say(fmt::format("review merge: {} students from {} shards -> {}", records.size(),
-                        shards.size(), (out / "summary.html").string()));
-        return 0;
-    }
     if (out_.empty()) throw std::invalid_argument("review: --out DIR is required");
     if (inputs_.empty() == roster_.empty())
         throw std::invalid_argument(

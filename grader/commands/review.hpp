@@ -22,6 +22,10 @@ class ReviewCommand final : public Command {
     int run(const GlobalOptions& global) override;
 
   private:
+    /// `review merge SHARDS... --out DIR`.
+    int run_merge() const;
+
+  private:
     CLI::App* review_ = nullptr;
     CLI::App* merge_ = nullptr;
     std::vector<std::string> inputs_;

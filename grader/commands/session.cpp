@@ -43,6 +43,11 @@ void Session::lock_build_dir() const {
     // The descriptor stays open (and locked) until the process exits.
 }
 
+GradingSession::GradingSession(const GlobalOptions& global)
+    : Session(global), grader_(course(), runner_, workspace()) {
+    lock_build_dir();
+}
+
 std::vector<const Exercise*> select_katas(const Course& course,
                                           const std::vector<std::string>& names) {
     std::vector<const Exercise*> out;

@@ -5,6 +5,8 @@
 #include "commands/command.hpp"
 #include "commands/context.hpp"
 #include "course/course.hpp"
+#include "grade/grade.hpp"
+#include "process/process.hpp"
 #include "workspace/workspace.hpp"
 
 #include <string>
@@ -35,6 +37,20 @@ class Session {
     std::filesystem::path project_;
     Course course_;
     Workspace ws_;
+};
+
+/// A Session that grades: the build folder locked for the life of the process, the real process
+/// runner and a Grader over the session's course and workspace.
+class GradingSession : public Session {
+  public:
+    explicit GradingSession(const GlobalOptions& global);
+
+    ProcessRunner& runner() { return runner_; }
+    Grader& grader() { return grader_; }
+
+  private:
+    PosixProcessRunner runner_;
+    Grader grader_;
 };
 
 /// The katas named (ids or folders), in the order given; all of them, in course order, when

@@ -57,19 +57,16 @@ class VerifyCommand final : public Command {
     }
 
     int run(const GlobalOptions& global) override {
-        const Session session(global);
+        GradingSession session(global);
         options_.katas = select_katas(session.course(), katas_);
         options_.timing = !no_timing_;
         options_.part = part_ == "timed"     ? VerifyPart::timed
                         : part_ == "untimed" ? VerifyPart::untimed
                                              : VerifyPart::all;
-        session.lock_build_dir();
-        PosixProcessRunner runner;
-        Grader grader(session.course(), runner, session.workspace());
         const bool color = colour_wanted(isatty(STDOUT_FILENO) != 0, std::getenv("NO_COLOR"));
         const auto rows = verify_course(
-            session.course(), grader, options_, [&](const VerifyRow& r) { print_row(r, color); },
-            session.context().progress);
+            session.course(), session.grader(), options_,
+            [&](const VerifyRow& r) { print_row(r, color); }, session.context().progress);
         const auto bad =
             std::count_if(rows.begin(), rows.end(), [](const VerifyRow& r) { return !r.ok; });
         std::cout << fmt::format("\nverify: {} of {} expectations hold\n",

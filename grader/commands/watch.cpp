@@ -32,6 +32,8 @@ bool full_marks(const KataReport& k) {
 
 }  // namespace
 
+// Over 80 lines on purpose: the loop's states (waiting for a save, a key, a re-check) read best
+// in one place.
 int watch_loop(const Course& course, const Exercise* start, FileWatcher& watcher, KeySource& keys,
                const WatchHooks& hooks, std::ostream& out, std::chrono::milliseconds tick) {
     const Exercise* current = start;
@@ -188,11 +190,8 @@ class WatchCommand final : public Command {
     }
 
     int run(const GlobalOptions& global) override {
-        const Session session(global);
-        session.lock_build_dir();
-        PosixProcessRunner runner;
-        Grader grader(session.course(), runner, session.workspace());
-        return run_watch(session.context(), grader, options_);
+        GradingSession session(global);
+        return run_watch(session.context(), session.grader(), options_);
     }
 
   private:

@@ -409,6 +409,30 @@ std::string broken_limit(const SandboxLimits& limits, pid_t pgid) {
     return {};
 }
 
+/// Reads the child's output until it is reaped (true) or `deadline` passes (false). A watched
+/// child's group is checked against the sandbox's limits every 40 ms; one that breaks a limit
+/// is killed at once, and the limit is set in `outcome`.
+bool wait_for_child(pid_t pid, std::chrono::steady_clock::time_point deadline, bool watched,
+                    const ProcessSpec& spec, OutputPump& pump, ProcessOutcome& outcome,
+                    int& status) {
+    auto next_scan = std::chrono::steady_clock::now();
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pump.pump(static_cast<int>(std::min<long long>(left.count(), 50)));
+        if (waitpid(pid, &status, WNOHANG) == pid) return true;
+        if (!watched || std::chrono::steady_clock::now() < next_scan) continue;
+        next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
+        outcome.limit_exceeded = broken_limit(spec.sandbox, pid);
+        if (!outcome.limit_exceeded.empty()) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return true;
+        }
+    }
+}
+
 /// After the deadline: SIGTERM to the child's tree, then until `grace` ends for the leader to be
 /// reaped and every other process to end (reading the pipes meanwhile, so none blocks on a
 /// write), then SIGKILL to what is left.
@@ -495,30 +519,11 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     close(exec_pipe[0]);
 
     OutputPump pump(out_pipe[0], err_pipe[0], spec.output_cap);
-    bool timed_out = false;
     bool reaped = false;
     int status = 0;
-    const auto deadline = start + spec.deadline;
-    auto next_scan = start;
-    while (!reaped) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        pump.pump(static_cast<int>(std::min<long long>(left.count(), 50)));
-        reaped = waitpid(pid, &status, WNOHANG) == pid;
-        if (!reaped && launch.watched && std::chrono::steady_clock::now() >= next_scan) {
-            next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
-            outcome.limit_exceeded = broken_limit(spec.sandbox, pid);
-            if (!outcome.limit_exceeded.empty()) {
-                kill(-pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                reaped = true;
-            }
-        }
-    }
+    const bool timed_out =
+        !wait_for_child(pid, start + spec.deadline, launch.watched, spec, pump, outcome, status);
+    reaped = !timed_out;
     if (timed_out) stop_tree(pid, grace_, pump, reaped, status);
     // Whatever the child left behind in its group goes too (a detached grandchild holding the
     // pipes open must not keep us reading until the deadline), then the pipes are drained.

@@ -1,5 +1,6 @@
 // JUnit XML: one <testsuite> per kata, one <testcase> per check. Failed checks carry a
 // <failure>, checks the grader could not judge an <error>, checks not run a <skipped/>.
+#include "report/markup_escape.hpp"
 #include "report/reporter.hpp"
 
 #include <fmt/format.h>
@@ -7,39 +8,6 @@
 namespace interleave {
 
 namespace {
-
-/// Text safe inside an XML attribute or element: the five special characters as entities,
-/// other control characters (not allowed in XML 1.0) dropped, except tab and line breaks.
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    for (char ch : text) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            case '\n':
-            case '\r':
-            case '\t':
-                out += ch;
-                break;
-            default:
-                if (static_cast<unsigned char>(ch) >= 0x20) out += ch;
-        }
-    }
-    return out;
-}
 
 struct Counts {
     int tests = 0;

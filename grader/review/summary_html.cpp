@@ -1,5 +1,6 @@
 #include "review/summary_html.hpp"
 
+#include "report/markup_escape.hpp"
 #include "review/class_summary.hpp"
 
 #include <fmt/format.h>
@@ -7,33 +8,6 @@
 #include <map>
 
 namespace interleave {
-
-std::string html_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char ch : text) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += ch;
-        }
-    }
-    return out;
-}
 
 namespace {
 

@@ -5,14 +5,13 @@
 
 #include "review/student_record.hpp"
 
+#include "report/markup_escape.hpp"
+
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace interleave {
-
-/// Escapes & < > " ' for HTML text and attribute values.
-std::string html_escape(const std::string& text);
 
 void write_summary_html(const std::vector<StudentRecord>& records, std::ostream& out);
 

@@ -342,14 +342,4 @@ TEST(JudgeBuild, QuotesTheStudentsErrorsFirst) {
     EXPECT_EQ(judge_build_failure(b, test_workspace(), "compiling").status, CheckStatus::error);
 }
 
-TEST(Scorer, TimingNeedsPassingTests) {
-    KataReport k;
-    k.checks.push_back(CheckResult{"tests", CheckStatus::fail, 30, 60, "", {}, {}, 0});
-    k.checks.push_back(CheckResult{"timing", CheckStatus::pass, 20, 20, "", {}, {}, 0});
-    score_kata(k);
-    EXPECT_EQ(k.checks[1].status, CheckStatus::skipped);
-    EXPECT_DOUBLE_EQ(k.score, 30);
-    EXPECT_DOUBLE_EQ(k.max_score, 80);
-}
-
 }  // namespace

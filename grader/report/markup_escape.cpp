@@ -1,0 +1,55 @@
+#include "report/markup_escape.hpp"
+
+namespace interleave {
+
+namespace {
+
+/// The entity of one of the five special characters, or nullptr.
+const char* entity(char ch, bool html) {
+    switch (ch) {
+        case '&':
+            return "&amp;";
+        case '<':
+            return "&lt;";
+        case '>':
+            return "&gt;";
+        case '"':
+            return "&quot;";
+        case '\'':
+            return html ? "&#39;" : "&apos;";
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace
+
+std::string xml_escape(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        if (const char* e = entity(ch, false)) {
+            out += e;
+        } else if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\n' || ch == '\r' ||
+                   ch == '\t') {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+std::string html_escape(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const char* e = entity(ch, true);
+        if (e != nullptr) {
+            out += e;
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+}  // namespace interleave

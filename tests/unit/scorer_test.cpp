@@ -1,0 +1,62 @@
+// The one scorer: the rules between checks, then the totals.
+#include "score/scorer.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace interleave;
+
+namespace {
+
+CheckResult result(const std::string& name, CheckStatus status, double score, double max,
+                   const std::string& message = "") {
+    return CheckResult{name, status, score, max, message, {}, {}, 0};
+}
+
+TEST(Scorer, TimingNeedsPassingTests) {
+    KataReport k;
+    k.checks.push_back(CheckResult{"tests", CheckStatus::fail, 30, 60, "", {}, {}, 0});
+    k.checks.push_back(CheckResult{"timing", CheckStatus::pass, 20, 20, "", {}, {}, 0});
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].status, CheckStatus::skipped);
+    EXPECT_DOUBLE_EQ(k.score, 30);
+    EXPECT_DOUBLE_EQ(k.max_score, 80);
+}
+
+TEST(Scorer, ASanitizerFailureStandsWhileTheTestsFail) {
+    KataReport k;
+    k.checks.push_back(result("tests", CheckStatus::fail, 30, 60));
+    k.checks.push_back(result("tsan", CheckStatus::fail, 0, 20, "ThreadSanitizer reported 1"));
+    k.checks.push_back(result("asan", CheckStatus::pass, 10, 10, "no memory error"));
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].status, CheckStatus::fail);
+    EXPECT_EQ(k.checks[1].message, "ThreadSanitizer reported 1");
+    EXPECT_EQ(k.checks[2].status, CheckStatus::skipped);
+    EXPECT_EQ(k.checks[2].message,
+              "no memory error found, but these points need every correctness test to pass first");
+    EXPECT_DOUBLE_EQ(k.score, 30);
+}
+
+TEST(Scorer, ATimingCheckNotRunGetsItsReasonButADisabledOneKeepsItsOwn) {
+    KataReport k;
+    k.checks.push_back(result("tests", CheckStatus::fail, 0, 60));
+    k.checks.push_back(result("timing", CheckStatus::skipped, 0, 20));
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].message,
+              "not measured: speed is graded once every correctness test passes");
+    k.checks[1].message = "timing disabled (--no-timing)";
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].message, "timing disabled (--no-timing)");
+}
+
+TEST(Scorer, PassingTestsLeaveEveryResultAsJudged) {
+    KataReport k;
+    k.checks.push_back(result("tests", CheckStatus::pass, 60, 60));
+    k.checks.push_back(result("tsan", CheckStatus::pass, 20, 20));
+    k.checks.push_back(result("timing", CheckStatus::fail, 12.5, 20));
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].status, CheckStatus::pass);
+    EXPECT_DOUBLE_EQ(k.score, 92.5);
+    EXPECT_DOUBLE_EQ(k.max_score, 100);
+}
+
+}  // namespace
