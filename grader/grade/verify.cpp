@@ -103,8 +103,9 @@ VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOption
         return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
             if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
             return c.status == CheckStatus::skipped &&
-                   ((c.name == "tsan" && !options.tsan) ||
-                    (c.name == "timing" && !options.timing) || (c.name == "asan" && !base.asan));
+                   ((c.is(CheckKind::tsan) && !options.tsan) ||
+                    (c.is(CheckKind::timing) && !options.timing) ||
+                    (c.is(CheckKind::asan) && !base.asan));
         });
     };
     VerifyRow r{e.id, "reference", "full marks", "", true, ""};

@@ -25,33 +25,64 @@ ReporterContext process_context() {
     return c;
 }
 
+namespace {
+
+/// One report format: its name, how to make its reporter, and the CI variable naming the file
+/// it goes to when --format gives no path (nullptr: standard output).
+struct Format {
+    const char* name;
+    std::unique_ptr<Reporter> (*make)(TerminalStyle style, const ReporterContext& context);
+    const char* default_file_variable;
+};
+
+const Format kFormats[] = {
+    {"terminal", [](TerminalStyle s, const ReporterContext&) { return make_terminal_reporter(s); },
+     nullptr},
+    {"json", [](TerminalStyle, const ReporterContext&) { return make_json_reporter(); }, nullptr},
+    {"junit", [](TerminalStyle, const ReporterContext&) { return make_junit_reporter(); }, nullptr},
+    {"markdown", [](TerminalStyle, const ReporterContext&) { return make_markdown_reporter(); },
+     "GITHUB_STEP_SUMMARY"},
+    {"github", [](TerminalStyle, const ReporterContext& c) { return make_github_reporter(c); },
+     nullptr},
+    {"classroom",
+     [](TerminalStyle, const ReporterContext& c) { return make_classroom_reporter(c); },
+     "GITHUB_OUTPUT"},
+    {"classroom50",
+     [](TerminalStyle, const ReporterContext& c) { return make_classroom50_reporter(c); }, nullptr},
+    {"gradescope",
+     [](TerminalStyle, const ReporterContext& c) { return make_gradescope_reporter(c); }, nullptr},
+    {"prairielearn",
+     [](TerminalStyle, const ReporterContext&) { return make_prairielearn_reporter(); }, nullptr},
+};
+
+const Format* find_format(const std::string& name) {
+    for (const auto& f : kFormats) {
+        if (name == f.name) return &f;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 const std::vector<std::string>& report_format_names() {
-    static const std::vector<std::string> names{"terminal",    "json",       "junit",
-                                                "markdown",    "github",     "classroom",
-                                                "classroom50", "gradescope", "prairielearn"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& f : kFormats) out.emplace_back(f.name);
+        return out;
+    }();
     return names;
 }
 
 std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style,
                                         const ReporterContext& context) {
-    if (name == "terminal") return make_terminal_reporter(style);
-    if (name == "json") return make_json_reporter();
-    if (name == "junit") return make_junit_reporter();
-    if (name == "markdown") return make_markdown_reporter();
-    if (name == "github") return make_github_reporter(context);
-    if (name == "classroom") return make_classroom_reporter(context);
-    if (name == "classroom50") return make_classroom50_reporter(context);
-    if (name == "gradescope") return make_gradescope_reporter(context);
-    if (name == "prairielearn") return make_prairielearn_reporter();
-    return nullptr;
+    const Format* f = find_format(name);
+    return f == nullptr ? nullptr : f->make(style, context);
 }
 
 DefaultDestination default_destination(const std::string& format, const EnvLookup& env) {
-    const char* variable = format == "markdown"    ? "GITHUB_STEP_SUMMARY"
-                           : format == "classroom" ? "GITHUB_OUTPUT"
-                                                   : nullptr;
-    if (variable == nullptr || !env) return {};
-    const auto path = env(variable);
+    const Format* f = find_format(format);
+    if (f == nullptr || f->default_file_variable == nullptr || !env) return {};
+    const auto path = env(f->default_file_variable);
     if (!path || path->empty()) return {};
     return DefaultDestination{*path, true};
 }
