@@ -26,6 +26,7 @@ function(interleave_add_kata)
   target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
   target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
   target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads)
+  target_precompile_headers(${K_ID}_tests REUSE_FROM kata_test_pch)
   # Hidden tests live in harness/<NN-name>/hidden/ and join the test binary only when that
   # folder exists: a student export leaves it out (exercise.yaml checks.tests.hidden).
   file(GLOB hidden_tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/hidden/*.cpp")
@@ -39,5 +40,6 @@ function(interleave_add_kata)
     target_include_directories(${K_ID}_bench PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
     target_link_libraries(${K_ID}_bench PRIVATE benchmark::benchmark benchmark::benchmark_main
                                                 Threads::Threads)
+    target_precompile_headers(${K_ID}_bench REUSE_FROM kata_bench_pch)
   endif()
 endfunction()

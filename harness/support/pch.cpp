@@ -1,0 +1,1 @@
+// The translation unit that builds the harness's precompiled headers (harness/CMakeLists.txt).
