@@ -56,6 +56,6 @@ for row in "${ROWS[@]}"; do
   min=$(echo "$sorted" | head -1)
   max=$(echo "$sorted" | tail -1)
   med=$(echo "$sorted" | sed -n "$(((RUNS + 1) / 2))p")
-  score=$(grep -m1 -o '"score": [0-9.]*' "$WORK/last.json" | tail -1 | awk '{print $2}' || true)
+  score=$(grep -o '"score": [0-9.]*' "$WORK/last.json" | tail -1 | awk '{print $2}' || true)
   printf '%-20s %8.1f %8.1f %8.1f  %s\n' "$name" "$min" "$med" "$max" "$score"
 done
