@@ -3,6 +3,7 @@
 #include "checks/checks.hpp"
 #include "checks/manual_check.hpp"
 #include "checks/visibility.hpp"
+#include "report/utf8.hpp"
 #include "score/scorer.hpp"
 #include "workspace/tree_seal.hpp"
 
@@ -89,6 +90,8 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
             }
         }
     }
+    // Student bytes enter the report here, once cleaned: every format needs valid UTF-8.
+    make_valid_utf8(report);
     total_up(report);
     report.seconds = seconds_since(t0);
     return report;
