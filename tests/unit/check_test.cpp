@@ -5,6 +5,8 @@
 
 #include "fake_process_runner.hpp"
 
+#include "temp_project.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,22 +19,18 @@ using interleave::testing::exited;
 using interleave::testing::FakeProcessRunner;
 using interleave::testing::flag_value;
 
+using interleave::testing::write;
+
 namespace {
 
-void put(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
-
-class CheckCommand : public ::testing::Test {
+class CheckCommand : public interleave::testing::TempProject {
   protected:
+    CheckCommand() : TempProject("check") {}
+
     void SetUp() override {
-        root_ = fs::temp_directory_path() /
-                ("interleave-check-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
-        put(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
-        put(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
+        TempProject::SetUp();
+        write(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
+        write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
 id: counter
 title: Counter
 student_files: [counter.hpp]
@@ -40,11 +38,10 @@ checks:
   tests: {points: 60}
   tsan: {points: 40}
 )");
-        put(root_ / "exercises/01-counter/counter.hpp", "// mine\n");
-        put(root_ / "other/01-counter/counter.hpp", "// elsewhere\n");
+        write(root_ / "exercises/01-counter/counter.hpp", "// mine\n");
+        write(root_ / "other/01-counter/counter.hpp", "// elsewhere\n");
         course_ = load_course(root_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     /// Builds succeed; each test binary lists and passes one test.
     FakeProcessRunner::Handler toolchain() {
@@ -52,8 +49,8 @@ checks:
             if (spec.argv.front() == "cmake") {
                 if (spec.argv[1] != "--build") {
                     const std::string preset = spec.argv[4].substr(spec.argv[4].rfind('/') + 1);
-                    put(root_ / "build/grade" / preset / "CMakeCache.txt", "");
-                    put(root_ / "build/grade" / preset / "build.ninja", "");
+                    write(root_ / "build/grade" / preset / "CMakeCache.txt", "");
+                    write(root_ / "build/grade" / preset / "build.ninja", "");
                 }
                 return exited(0);
             }
@@ -61,16 +58,16 @@ checks:
             const std::string path = out.substr(out.find(':') + 1);
             if (std::find(spec.argv.begin(), spec.argv.end(), "--gtest_list_tests") !=
                 spec.argv.end()) {
-                put(path, R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a"}]}]})");
+                write(path, R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a"}]}]})");
             } else {
-                put(path,
+                write(
+                    path,
                     R"({"testsuites": [{"name": "C", "testsuite": [{"name": "a", "status": "RUN", "result": "COMPLETED"}]}]})");
             }
             return exited(0);
         };
     }
 
-    fs::path root_;
     Course course_;
     std::ostringstream out_, err_;
 };
@@ -139,7 +136,7 @@ TEST(RememberGrade, AProblemIsOnlyAWarning) {
     const fs::path root =
         fs::temp_directory_path() / ("interleave-remember-" + std::to_string(::getpid()));
     fs::remove_all(root);
-    put(root / "build", "a file where the build folder should be");
+    write(root / "build", "a file where the build folder should be");
     Course c;
     GradeReport r;
     EXPECT_NO_THROW(remember_grade(root, c, r));

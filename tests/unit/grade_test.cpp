@@ -5,6 +5,8 @@
 
 #include "fake_process_runner.hpp"
 
+#include "temp_project.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -16,20 +18,16 @@ using interleave::testing::exited;
 using interleave::testing::FakeProcessRunner;
 using interleave::testing::flag_value;
 
+using interleave::testing::write;
+
 namespace {
 
-void write(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
-
-class FakeGrading : public ::testing::Test {
+class FakeGrading : public interleave::testing::TempProject {
   protected:
+    FakeGrading() : TempProject("grade") {}
+
     void SetUp() override {
-        root_ = fs::temp_directory_path() /
-                ("interleave-grade-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
+        TempProject::SetUp();
         write(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
         write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
 id: counter
@@ -48,7 +46,6 @@ checks:
         write(root_ / "solutions/01-counter/counter.hpp", "// reference\n");
         course_ = load_course(root_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     GradeOptions options(const std::string& layer) {
         GradeOptions o;
@@ -118,7 +115,6 @@ checks:
         };
     }
 
-    fs::path root_;
     Course course_;
 };
 

@@ -10,6 +10,8 @@
 
 #include "fake_process_runner.hpp"
 
+#include "temp_project.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -24,6 +26,8 @@ using interleave::testing::exited;
 using interleave::testing::FakeProcessRunner;
 using interleave::testing::flag_value;
 
+using interleave::testing::write;
+
 namespace {
 
 std::string data_file(const std::string& name) {
@@ -31,11 +35,6 @@ std::string data_file(const std::string& name) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-void write(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
 }
 
 Workspace test_workspace() {
@@ -348,13 +347,12 @@ TEST_F(FakeRuns, LeakSanitizerWithoutPtraceIsRerunWithoutLeakChecksAndANote) {
 
 // ---- whole grades with the fake runner ---------------------------------------------------
 
-class FakeAsanGrading : public ::testing::Test {
+class FakeAsanGrading : public interleave::testing::TempProject {
   protected:
+    FakeAsanGrading() : TempProject("asan-grade") {}
+
     void SetUp() override {
-        root_ = fs::temp_directory_path() /
-                ("interleave-asan-grade-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root_);
+        TempProject::SetUp();
         write(root_ / "course.yaml", "format_version: 1\ntitle: T\n");
         write(root_ / "exercises/01-queue/exercise.yaml", R"(format_version: 1
 id: queue
@@ -373,7 +371,6 @@ checks:
         write(root_ / "solutions/01-queue/queue.hpp", "// reference\n");
         course_ = load_course(root_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     GradeOptions options() {
         GradeOptions o;
@@ -428,7 +425,6 @@ checks:
             }));
     }
 
-    fs::path root_;
     Course course_;
 };
 

@@ -1,6 +1,8 @@
 // The grading tree's seal: what student code must never change.
 #include "workspace/tree_seal.hpp"
 
+#include "temp_project.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -11,25 +13,21 @@
 using namespace interleave;
 namespace fs = std::filesystem;
 
+using interleave::testing::write;
+
 namespace {
 
-void write(const fs::path& p, const std::string& text) {
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-}
-
-class TreeSealTest : public ::testing::Test {
+class TreeSealTest : public interleave::testing::TempProject {
   protected:
+    TreeSealTest() : TempProject("seal") {}
+
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("interleave-seal-" + std::to_string(::getpid()));
-        fs::remove_all(root_);
+        TempProject::SetUp();
         write(root_ / "course.yaml", "title: t\n");
         write(root_ / "harness" / "01-counter" / "counter_test.cpp", "TEST\n");
         write(root_ / "exercises" / "01-counter" / "exercise.yaml", "id: counter\n");
         write(root_ / "exercises" / "01-counter" / "counter.hpp", "student\n");
     }
-    void TearDown() override { fs::remove_all(root_); }
-    fs::path root_;
 };
 
 TEST_F(TreeSealTest, NothingChangedIsSilent) {
