@@ -94,9 +94,6 @@ void add_reference_run(ReferenceMargins& margins, const KataReport& run);
 /// give it. Infinity when no ratio is positive; 0 when there are no ratios.
 double timing_margin(double full_credit_ratio, const std::vector<double>& ratios);
 
-/// The median of `values` (0 when empty).
-double median_of(std::vector<double> values);
-
 /// The "reference margins" section of a verify run: per reference row, its score over the runs
 /// and each comparison's best, median and worst ratio, its full-credit threshold and margin.
 std::string margins_section(const std::vector<VerifyRow>& rows);

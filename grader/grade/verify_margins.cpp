@@ -1,6 +1,8 @@
 // Reference margins of `kata verify --runs N` (pure; see verify.hpp).
 #include "grade/verify.hpp"
 
+#include "checks/parsers.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,13 +36,6 @@ void add_reference_run(ReferenceMargins& margins, const KataReport& run) {
     }
 }
 
-double median_of(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 double timing_margin(double full_credit_ratio, const std::vector<double>& ratios) {
     if (ratios.empty()) return 0;
     const double worst = *std::max_element(ratios.begin(), ratios.end());
@@ -65,7 +60,7 @@ std::string margins_section(const std::vector<VerifyRow>& rows) {
             out += fmt::format(
                 "    ratio best {:.3f}, median {:.3f}, worst {:.3f} (full credit at <= {:.2f}, "
                 "none at >= {:.2f}); margin {}\n",
-                best, median_of(c.ratios), worst, c.full_credit_ratio, c.zero_credit_ratio,
+                best, median(c.ratios), worst, c.full_credit_ratio, c.zero_credit_ratio,
                 format_margin(timing_margin(c.full_credit_ratio, c.ratios)));
         }
     }

@@ -55,8 +55,8 @@ TEST(VerifyMargins, MarginIsTheFullCreditRatioOverTheWorstRatio) {
     EXPECT_DOUBLE_EQ(timing_margin(0.6, {0.30, 0.40, 0.50}), 1.2);
     EXPECT_TRUE(std::isinf(timing_margin(0.6, {0.0})));
     EXPECT_EQ(timing_margin(0.6, {}), 0);
-    EXPECT_DOUBLE_EQ(median_of({3, 1, 2}), 2);
-    EXPECT_DOUBLE_EQ(median_of({4, 1, 2, 3}), 2.5);
+    EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2);
+    EXPECT_DOUBLE_EQ(median({4, 1, 2, 3}), 2.5);
 }
 
 TEST(VerifyMargins, CollectsEveryRunFromTheTimingJudgesData) {
