@@ -87,6 +87,7 @@ CheckResult run_asan_check(KataRun& k) {
             // ASan and UBSan slow code about 2-3x in a Debug build: the deadlines grow.
             a.timeout_seconds = k.tests_run.timeout_seconds * 3;
             a.test_timeout_seconds = k.tests_run.test_timeout_seconds * 3;
+            if (!k.hung_test.empty()) a.gtest_filter = "-" + k.hung_test;
         },
         [&](const TestBinaryRun& run) { return judge_asan(run, points, k.ws); });
 }

@@ -54,6 +54,16 @@ struct TestBinaryRun {
     bool premature_exit = false;     ///< GoogleTest's premature-exit file remained
     std::string sanitizer_log;       ///< TSan/ASan log files, concatenated
     std::vector<std::string> notes;  ///< e.g. "rerun under setarch -R"
+    /// When a hang stopped the binary: the results of the tests that had not run yet, from one
+    /// more run of the binary with only those (a hang then costs one test, not all that
+    /// follow). Absent when nothing was left; partial when that run stopped too.
+    std::optional<TestRunSummary> rest;
+
+    /// The test that hung (the watchdog's, else the one running at the deadline), if any.
+    std::optional<std::string> hung_test() const;
+    /// Whether the binary was stopped by a hang: the harness's per-test watchdog, or the
+    /// grader's deadline.
+    bool hung() const;
 };
 
 struct TestRunOptions {
@@ -70,6 +80,8 @@ struct TestRunOptions {
     bool address_sanitizer = false;
     /// LeakSanitizer on; run_test_binary turns it off (with a note) where it cannot run.
     bool detect_leaks = true;
+    /// A GoogleTest filter for the listing and the run (empty: every test).
+    std::string gtest_filter;
 };
 
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
@@ -142,6 +154,9 @@ struct KataRun {
     ProgressFn progress;
     /// The release test run's options, set by run_tests_check; the sanitizer runs start there.
     TestRunOptions tests_run;
+    /// Set by run_tests_check when a test hung in the release build: the sanitizer runs leave it
+    /// out instead of waiting out the same hang again.
+    std::string hung_test;
     /// Set by run_build_check when the kata could not be built: why the other checks did not
     /// run ("not graded: the code does not compile").
     std::string not_built;

@@ -86,6 +86,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
 
     spec.argv = prefix;
     spec.argv.push_back(o.binary.string());
+    if (!o.gtest_filter.empty()) spec.argv.push_back("--gtest_filter=" + o.gtest_filter);
     spec.argv.push_back("--gtest_list_tests");
     spec.argv.push_back("--gtest_output=json:" + list_json.string());
     spec.deadline = std::chrono::seconds(60);
@@ -105,6 +106,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
 
     spec.argv = prefix;
     spec.argv.push_back(o.binary.string());
+    if (!o.gtest_filter.empty()) spec.argv.push_back("--gtest_filter=" + o.gtest_filter);
     spec.argv.push_back("--gtest_output=json:" + results_json.string());
     spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
     spec.cpu_seconds = cpu_backstop(o.timeout_seconds);
@@ -149,7 +151,47 @@ bool leak_sanitizer_unavailable(const TestBinaryRun& run) {
            run.sanitizer_log.find(needle) != std::string::npos;
 }
 
+/// One more run of the tests a hang left unrun (see TestBinaryRun::rest).
+std::optional<TestRunSummary> run_rest_after_hang(ProcessRunner& runner, const TestRunOptions& o,
+                                                  const TestBinaryRun& run) {
+    if (!run.hung() || run.results || !o.gtest_filter.empty()) return std::nullopt;
+    const std::string hung = run.hung_test().value_or("");
+    std::string rest;
+    for (const auto& t : run.listed) {
+        if (t != hung && run.progress.ended.count(t) == 0) rest += (rest.empty() ? "" : ":") + t;
+    }
+    if (rest.empty()) return std::nullopt;
+    TestRunOptions again = o;
+    again.scratch = o.scratch / "rest";
+    again.gtest_filter = rest;
+    const TestBinaryRun second = run_once(runner, again, false);
+    const ProcessOutcome& p = second.process;
+    const bool finished = second.results && p.termination == Termination::exited &&
+                          (p.exit_code == 0 || p.exit_code == 1) && !second.premature_exit &&
+                          !second.progress.running();
+    if (finished) return second.results;
+    // That run stopped too: what ended before it stopped still counts.
+    TestRunSummary partial;
+    for (const auto& [name, passed] : second.progress.ended) {
+        TestCaseResult t;
+        t.name = name;
+        t.passed = passed;
+        if (!passed) t.failures.emplace_back("did not pass (in the run after the hang)");
+        partial.tests.push_back(std::move(t));
+    }
+    return partial;
+}
+
 }  // namespace
+
+bool TestBinaryRun::hung() const {
+    return process.termination == Termination::timed_out ||
+           (process.termination == Termination::exited && process.exit_code == kWatchdogExitCode);
+}
+
+std::optional<std::string> TestBinaryRun::hung_test() const {
+    return progress.hung ? progress.hung : progress.running();
+}
 
 bool is_leaks_unchecked_note(const std::string& note) {
     return note.find("detect_leaks=0") != std::string::npos;
@@ -225,6 +267,7 @@ TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& optio
             "forbids); the AddressSanitizer run was repeated with detect_leaks=0, so leaks were "
             "not checked");
     }
+    if (!run.rest) run.rest = run_rest_after_hang(runner, options, run);
     return run;
 }
 

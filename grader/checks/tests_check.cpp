@@ -42,7 +42,23 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
                        int total) {
     const ProcessOutcome& p = run.process;
     for (const auto& [name, ok] : run.progress.ended) passed += ok ? 1 : 0;
-    const auto running = run.progress.hung ? run.progress.hung : run.progress.running();
+    const auto running = run.hung_test();
+    if (run.rest) {
+        // The tests the hang left unrun ran in a process of their own: each counts.
+        for (const auto& t : run.rest->tests) {
+            if (t.passed) {
+                ++passed;
+            } else {
+                c.details.push_back(fmt::format(
+                    "{}: {}", t.name,
+                    t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front())));
+                c.data["failed"].push_back(t.name);
+            }
+        }
+        c.details.push_back(fmt::format(
+            "the {} test{} after the hang ran again in a new process: {} passed",
+            run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", run.rest->passed()));
+    }
     const std::string during = running ? fmt::format(" during {}", *running) : "";
     if (p.termination == Termination::failed_to_start) {
         c.status = CheckStatus::error;
@@ -140,6 +156,7 @@ CheckResult run_tests_check(KataRun& k) {
     // What the runner did beyond judging (processes it killed) comes first in the evidence.
     tests.details.insert(tests.details.begin(), tests_run.notes.begin(), tests_run.notes.end());
     apply_test_visibility(tests, tests_run, k.exercise.hidden_tests);
+    if (tests_run.hung()) k.hung_test = tests_run.hung_test().value_or("");
     return tests;
 }
 

@@ -103,8 +103,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     kata.id = e.id;
     kata.folder = e.folder;
     kata.title = e.title;
-    KataRun k{runner_,  ws_, e, options, containment, BuildDriver(runner_, ws_, options.jobs),
-              progress, {},  {}};
+    KataRun k{runner_,  ws_, e,  options, containment, BuildDriver(runner_, ws_, options.jobs),
+              progress, {},  {}, {}};
     // The plan: build and tests always; tsan, asan and timing where exercise.yaml has them.
     kata.checks.push_back(run_build_check(k));
     auto next = [&](CheckKind kind, double points, const std::function<CheckResult()>& run) {

@@ -284,6 +284,19 @@ TEST(Fixtures, DetachedThreadAtExitIsANormalPass) {
     EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
 }
 
+TEST(Fixtures, OneHangCostsOneTestAndTheRestAreStillGraded) {
+    const Graded g = grade_fixture("one-hang");
+    const std::string m = message(g.check("tests"));
+    EXPECT_NE(m.find("timed out, likely deadlock: CounterBasics.IncrementIfBelowStopsAtTheLimit "
+                     "never finished"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("9 of 10 tests pass"), std::string::npos) << m;
+    EXPECT_DOUBLE_EQ(g.check("tests")["score"].get<double>(), 54.0);
+    EXPECT_NE(g.check("tests")["details"].dump().find("after the hang ran again in a new process"),
+              std::string::npos);
+}
+
 TEST(Fixtures, DestructorThatNeverReturnsIsAHang) {
     const Graded g = grade_fixture("destructor-never-returns", {"--test-timeout", "1"});
     EXPECT_NE(message(g.check("tests")).find("timed out, likely deadlock"), std::string::npos)
