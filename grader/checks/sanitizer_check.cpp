@@ -18,11 +18,9 @@ CheckResult sanitizer_check_start(const SanitizerTool& tool, const TestBinaryRun
 CheckResult finish_clean_run(CheckResult c, const SanitizerTool& tool, const TestBinaryRun& run,
                              const Workspace& ws) {
     const ProcessOutcome& p = run.process;
-    const bool stopped = p.termination == Termination::timed_out ||
-                         p.termination == Termination::signaled ||
-                         (p.termination == Termination::exited &&
-                          (p.exit_code == kWatchdogExitCode ||
-                           (tool.report_exit_code != 0 && p.exit_code == tool.report_exit_code)));
+    const bool stopped = run.hung() || p.termination == Termination::signaled ||
+                         (p.termination == Termination::exited && tool.report_exit_code != 0 &&
+                          p.exit_code == tool.report_exit_code);
     if (stopped) {
         CheckResult as_tests = judge_tests(run, 0, ws);
         c.status = CheckStatus::fail;

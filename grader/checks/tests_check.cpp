@@ -68,8 +68,7 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
     } else if (total == 0) {
         c.message =
             fmt::format("the test binary could not even list its tests: it {}", p.describe());
-    } else if (p.termination == Termination::timed_out ||
-               (p.termination == Termination::exited && p.exit_code == kWatchdogExitCode)) {
+    } else if (run.hung()) {
         const double limit = p.termination == Termination::timed_out
                                  ? static_cast<double>(p.elapsed.count()) / 1000.0
                                  : 0;

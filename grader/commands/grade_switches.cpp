@@ -35,9 +35,7 @@ void GradeSwitches::apply(GradeOptions& options) const {
     options.jobs = jobs;
     options.test_timeout_seconds = test_timeout_seconds;
     options.memory_limit_mib = memory_limit_mib;
-    options.isolation = isolate        ? Isolation::full
-                        : no_isolation ? Isolation::none
-                                       : Isolation::automatic;
+    options.isolation = isolation_from_flags(isolate, no_isolation);
 }
 
 }  // namespace interleave

@@ -113,9 +113,7 @@ int ReviewCommand::run(const GlobalOptions& global) {
     go.tsan = !no_tsan_;
     go.timing = !no_timing_;
     go.test_timeout_seconds = test_timeout_;
-    go.isolation = isolate_        ? Isolation::full
-                   : no_isolation_ ? Isolation::none
-                                   : Isolation::automatic;
+    go.isolation = isolation_from_flags(isolate_, no_isolation_);
     const Containment containment = resolve_containment(go.isolation);
     if (containment == Containment::process_group && !no_isolation_)
         throw std::runtime_error(

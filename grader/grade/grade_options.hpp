@@ -23,6 +23,12 @@ enum class Isolation {
     none,
 };
 
+/// The isolation the command-line flags ask for: --isolate (full), --unsafe-no-isolation
+/// (none), or neither (automatic). The flags exclude each other.
+inline Isolation isolation_from_flags(bool isolate, bool no_isolation) {
+    return isolate ? Isolation::full : no_isolation ? Isolation::none : Isolation::automatic;
+}
+
 /// The containment `isolation` gets on this machine. Throws std::runtime_error for
 /// Isolation::full where bubblewrap cannot run.
 Containment resolve_containment(Isolation isolation);
