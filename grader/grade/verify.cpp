@@ -31,6 +31,35 @@ std::string first_problem(const KataReport& kata) {
     return {};
 }
 
+/// True when some check of the kata reached no verdict because the machine was too noisy (the
+/// timing check's "inconclusive"): that is not an outcome to judge a row on.
+bool undecided(const KataReport& kata) {
+    return std::any_of(kata.checks.begin(), kata.checks.end(),
+                       [](const CheckResult& c) { return c.inconclusive; });
+}
+
+/// The most grades of one row while its timing stays inconclusive: a noisy moment on a shared
+/// machine passes, so each regrade is another chance at a verdict, not another verdict.
+constexpr int kMaxGrades = 3;
+
+/// Grades `options`, and grades again (at most kMaxGrades in all) while the machine was too
+/// noisy for a verdict; `regrades` counts the extra grades.
+GradeReport grade_to_a_verdict(Grader& grader, const GradeOptions& options,
+                               const ProgressFn& progress, int& regrades) {
+    GradeReport report = grader.grade(options, progress);
+    for (int n = 1; n < kMaxGrades && undecided(report.katas.front()); ++n) {
+        ++regrades;
+        report = grader.grade(options, progress);
+    }
+    return report;
+}
+
+std::string regrade_note(int regrades) {
+    return regrades == 0
+               ? ""
+               : fmt::format(" (regraded {} time(s): the timing was inconclusive)", regrades);
+}
+
 /// True when an asan check ran without LeakSanitizer.
 bool leaks_unchecked(const CheckResult& c) {
     return std::any_of(c.details.begin(), c.details.end(), is_leaks_unchecked_note);
@@ -110,8 +139,9 @@ VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOption
     };
     VerifyRow r{e.id, "reference", "full marks", "", true, ""};
     const int runs = std::max(options.runs, 1);
+    int regrades = 0;
     for (int run = 1; run <= runs; ++run) {
-        const GradeReport ref = grader.grade(reference, progress);
+        const GradeReport ref = grade_to_a_verdict(grader, reference, progress, regrades);
         const KataReport& rk = ref.katas.front();
         add_reference_run(r.margins, rk);
         // The row shows the first run that missed full marks, else the last run.
@@ -124,6 +154,7 @@ VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOption
                             rk.max_score, first_problem(rk));
     }
     if (runs > 1) r.expected = fmt::format("full marks x{}", runs);
+    if (!r.ok) r.why += regrade_note(regrades);
     r.seconds = seconds_since(start);
     return r;
 }
@@ -221,8 +252,10 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
             const GradeOptions m = mutant_options(base, options, solutions, dir, expect);
             if (!wanted(m.timing && kata_timed)) continue;
             const auto start = std::chrono::steady_clock::now();
-            const GradeReport mr = grader.grade(m, progress);
+            int regrades = 0;
+            const GradeReport mr = grade_to_a_verdict(grader, m, progress, regrades);
             VerifyRow row = judge_mutant(mr.katas.front(), dir.filename().string(), expect);
+            if (!row.ok) row.why += regrade_note(regrades);
             row.seconds = seconds_since(start);
             emit(std::move(row));
         }

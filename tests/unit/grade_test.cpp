@@ -317,3 +317,56 @@ TEST_F(FakeVerifyParts, BothPartsTogetherAreTheWholeRun) {
 }
 
 }  // namespace
+
+namespace {
+
+/// A mutant that only timing catches, on a machine whose first `noisy_benchmarks` benchmark
+/// runs of the mutant are too noisy to judge.
+class NoisyVerify : public FakeVerifyParts {
+  protected:
+    std::vector<VerifyRow> rows(int noisy_benchmarks) {
+        auto real = toolchain(2, false, 2.0);
+        FakeProcessRunner runner([&, this](const ProcessSpec& spec) -> ProcessOutcome {
+            std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+            const std::string staged((std::istreambuf_iterator<char>(in)), {});
+            const bool bench = spec.argv.front().find("_bench") != std::string::npos;
+            if (!bench || staged.find("slow") == std::string::npos) return real(spec);
+            ++benchmarks_;
+            if (benchmarks_ > noisy_benchmarks) return real(spec);
+            // The student's samples spread by 57%: median ratio 1.1, best case 0.7.
+            write(flag_value(spec, "--benchmark_out"), R"({"benchmarks": [
+                {"run_name": "S", "run_type": "iteration", "real_time": 70, "cpu_time": 1, "time_unit": "ns"},
+                {"run_name": "S", "run_type": "iteration", "real_time": 150, "cpu_time": 1, "time_unit": "ns"},
+                {"run_name": "B", "run_type": "iteration", "real_time": 100, "cpu_time": 1, "time_unit": "ns"},
+                {"run_name": "B", "run_type": "iteration", "real_time": 100, "cpu_time": 1, "time_unit": "ns"}]})");
+            return exited(0);
+        });
+        Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+        VerifyOptions o;
+        o.katas = {&course_.exercises[0]};
+        o.part = VerifyPart::timed;
+        o.mutant_filter = "slow";
+        return verify_course(course_, grader, o, {});
+    }
+    int benchmarks_ = 0;
+};
+
+TEST_F(NoisyVerify, AnInconclusiveTimingIsGradedAgainNotJudged) {
+    // The first grade's two benchmark attempts are both too noisy; the second grade decides.
+    const auto r = rows(2);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[1].subject, "mutant slow");
+    EXPECT_TRUE(r[1].ok) << r[1].why;
+    EXPECT_EQ(benchmarks_, 3);  // two noisy attempts, then one that decides
+}
+
+TEST_F(NoisyVerify, AMachineThatStaysNoisySaysSoAfterThreeGrades) {
+    const auto r = rows(1000);
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_FALSE(r[1].ok);
+    EXPECT_NE(r[1].why.find("inconclusive"), std::string::npos) << r[1].why;
+    EXPECT_NE(r[1].why.find("regraded 2 time(s)"), std::string::npos) << r[1].why;
+    EXPECT_EQ(benchmarks_, 6);  // three grades of two attempts each
+}
+
+}  // namespace
