@@ -2,7 +2,8 @@
 #
 # Declares the targets the grader builds for one kata:
 #   <id>_tests  GoogleTest binary: the harness tests + harness/support/test_main.cpp
-#   <id>_bench  Google Benchmark binary (only when INTERLEAVE_BENCHMARKS is on)
+#   <id>_bench  Google Benchmark binary: the harness benchmarks + harness/support/bench_main.cpp
+#               (only when INTERLEAVE_BENCHMARKS is on)
 # The student's files are read from KATA_SOURCE_ROOT/<NN-name>/ (headers through the include
 # path, STUDENT_SOURCES compiled in). KATA_SOURCE_ROOT defaults to exercises/, so a plain
 # configure builds the stubs; the grader points it at its own staging folder instead.
@@ -21,7 +22,7 @@ function(interleave_add_kata)
   endforeach()
 
   add_executable(${K_ID}_tests ${K_TESTS} ${student_sources}
-                 "${PROJECT_SOURCE_DIR}/harness/support/test_main.cpp")
+                 $<TARGET_OBJECTS:kata_test_main> $<TARGET_OBJECTS:kata_result_channel>)
   # The student's folder comes first so that its headers win over anything of the same name.
   target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
   target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
@@ -35,11 +36,11 @@ function(interleave_add_kata)
   endif()
 
   if(INTERLEAVE_BENCHMARKS AND K_BENCH)
-    add_executable(${K_ID}_bench ${K_BENCH} ${student_sources})
+    add_executable(${K_ID}_bench ${K_BENCH} ${student_sources}
+                   $<TARGET_OBJECTS:kata_bench_main> $<TARGET_OBJECTS:kata_result_channel>)
     target_include_directories(${K_ID}_bench BEFORE PRIVATE "${student_dir}")
     target_include_directories(${K_ID}_bench PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
-    target_link_libraries(${K_ID}_bench PRIVATE benchmark::benchmark benchmark::benchmark_main
-                                                Threads::Threads)
+    target_link_libraries(${K_ID}_bench PRIVATE benchmark::benchmark Threads::Threads)
     target_precompile_headers(${K_ID}_bench REUSE_FROM kata_bench_pch)
   endif()
 endfunction()

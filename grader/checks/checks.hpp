@@ -54,6 +54,10 @@ struct TestBinaryRun {
     bool premature_exit = false;     ///< GoogleTest's premature-exit file remained
     std::string sanitizer_log;       ///< TSan/ASan log files, concatenated
     std::vector<std::string> notes;  ///< e.g. "rerun under setarch -R"
+    /// Evidence that the submission tried to change its own results: records outside the
+    /// results stream's protocol, a results file that contradicts the stream. The results above
+    /// are already corrected (the stream wins; a test it does not vouch for failed).
+    std::vector<std::string> tamper;
     /// When a hang stopped the binary: the results of the tests that had not run yet, from one
     /// more run of the binary with only those (a hang then costs one test, not all that
     /// follow). Absent when nothing was left; partial when that run stopped too.
@@ -135,6 +139,9 @@ struct BenchmarkRun {
     std::map<std::string, BenchmarkSamples> samples;
     std::string error;
     double seconds = 0;
+    /// Evidence that the submission wrote to the results channel itself (more than the one
+    /// report Google Benchmark writes); `error` is set too, since no figure can be trusted.
+    std::vector<std::string> tamper;
 };
 BenchmarkRun run_benchmark(ProcessRunner& runner, const std::filesystem::path& binary,
                            const std::filesystem::path& scratch, const TimingSpec& spec,

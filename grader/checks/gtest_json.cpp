@@ -1,7 +1,9 @@
 #include "checks/parsers.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -60,23 +62,101 @@ std::optional<std::string> Progress::running() const {
     return std::nullopt;
 }
 
+ChannelContent read_channel(const std::string& text, const std::string& token) {
+    constexpr std::size_t kMaxForeign = 10;
+    constexpr std::size_t kMaxLine = 200;
+    ChannelContent c;
+    const std::string prefix = token + " ";
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto eol = text.find('\n', at);
+        if (eol == std::string::npos) eol = text.size();
+        const std::string line = text.substr(at, eol - at);
+        at = eol + 1;
+        if (token.empty() || line.rfind(prefix, 0) != 0) {
+            if (c.foreign.size() < kMaxForeign) c.foreign.push_back(line.substr(0, kMaxLine));
+            ++c.foreign_count;
+            continue;
+        }
+        std::string record = line.substr(prefix.size());
+        std::istringstream fields(record);
+        std::string verb;
+        std::string name;
+        std::size_t size = 0;
+        if (record.rfind("block ", 0) == 0 && (fields >> verb >> name >> size) && fields.eof() &&
+            at + size <= text.size()) {
+            c.blocks.emplace_back(name, text.substr(at, size));
+            at += size + 1;  // the payload and its newline
+            continue;
+        }
+        c.records.push_back(std::move(record));
+    }
+    return c;
+}
+
+Progress parse_progress(const ChannelContent& channel) {
+    std::string records;
+    for (const auto& r : channel.records) records += r + "\n";
+    Progress p = parse_progress(records);
+    std::vector<std::string> foreign;
+    for (const auto& line : channel.foreign)
+        foreign.push_back("a line without the harness's token: \"" + line + "\"");
+    p.violations.insert(p.violations.begin(), foreign.begin(), foreign.end());
+    if (channel.foreign_count > channel.foreign.size())
+        p.violations.push_back(fmt::format("{} more line(s) without the harness's token",
+                                           channel.foreign_count - channel.foreign.size()));
+    return p;
+}
+
 Progress parse_progress(const std::string& text) {
     Progress p;
     std::istringstream in(text);
     std::string line;
+    std::optional<std::string> open;  // the test between its "start" and its "end"
+    auto violation = [&p](const std::string& what, const std::string& record) {
+        constexpr std::size_t kMaxEvidence = 10;
+        constexpr std::size_t kMaxRecord = 200;
+        if (p.violations.size() < kMaxEvidence)
+            p.violations.push_back(what + ": \"" + record.substr(0, kMaxRecord) + "\"");
+    };
     while (std::getline(in, line)) {
         const auto space = line.find(' ');
-        if (space == std::string::npos) continue;
         const std::string verb = line.substr(0, space);
-        std::string rest = line.substr(space + 1);
-        if (verb == "start") {
+        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+        if (p.finished) {
+            violation("a record after the last test had finished", line);
+        } else if (verb == "begin" && rest.empty()) {
+            if (p.begun) violation("a second \"begin\"", line);
+            p.begun = true;
+        } else if (!p.begun) {
+            violation("a record before the test binary's main() started", line);
+        } else if (verb == "finished" && rest.empty()) {
+            if (open) violation("\"finished\" while a test was running", line);
+            p.finished = true;
+        } else if (verb == "start" && !rest.empty()) {
+            if (open) violation("a test started while another was running", line);
             p.started.push_back(rest);
+            open = rest;
         } else if (verb == "end") {
             const auto last = rest.rfind(' ');
-            if (last == std::string::npos) continue;
-            p.ended[rest.substr(0, last)] = rest.substr(last + 1) == "pass";
-        } else if (verb == "hung") {
+            const std::string name = last == std::string::npos ? "" : rest.substr(0, last);
+            const std::string result = last == std::string::npos ? "" : rest.substr(last + 1);
+            const bool passed = result == "pass";
+            if (name.empty() || (result != "pass" && result != "fail")) {
+                violation("a malformed record", line);
+            } else if (const auto first = p.ended.find(name); first != p.ended.end()) {
+                violation("a second result for a test that had ended", line);
+                if (first->second != passed) p.disputed.insert(name);
+            } else if (open != name) {
+                violation("a result for a test that was not running", line);
+            } else {
+                p.ended[name] = passed;
+                open.reset();
+            }
+        } else if (verb == "hung" && !rest.empty()) {
             p.hung = rest;
+        } else {
+            violation("a record the harness never writes", line);
         }
     }
     return p;

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,16 +32,45 @@ TestRunSummary parse_gtest_json(const std::string& text);
 /// Parses --gtest_list_tests --gtest_output=json output into test names, in order.
 std::vector<std::string> parse_gtest_list(const std::string& text);
 
-/// The harness's progress file: which tests started, ended (pass/fail) or hung.
+/// The results channel as the harness writes it (harness/support/result_channel.hpp): lines
+/// "<token> <record>", and blocks "<token> block <name> <size>" followed by size bytes.
+struct ChannelContent {
+    std::vector<std::string> records;  ///< the records that carried the token, without it
+    std::vector<std::pair<std::string, std::string>> blocks;  ///< name, payload
+    /// Lines without the token (written by something other than the harness): the first few,
+    /// each cut to 200 bytes, and how many there were.
+    std::vector<std::string> foreign;
+    std::size_t foreign_count = 0;
+};
+
+/// Splits what arrived on the channel; `token` is the one the grader gave the binary.
+ChannelContent read_channel(const std::string& text, const std::string& token);
+
+/// The harness's results stream (harness/support/test_main.cpp): which tests started, ended
+/// (pass/fail) or hung, as the test binary told the grader while it ran.
 struct Progress {
-    std::map<std::string, bool> ended;  ///< test -> passed
+    std::map<std::string, bool> ended;  ///< test -> passed, from its first "end" record
     std::vector<std::string> started;   ///< in order
     std::optional<std::string> hung;    ///< set by the watchdog
+    bool begun = false;                 ///< the harness's main() started ("begin")
+    bool finished = false;              ///< every test was done ("finished")
+    /// Tests with a second "end" record that contradicts the first: counted as failed.
+    std::set<std::string> disputed;
+    /// Records that break the protocol (before "begin", after "finished", an "end" of a test
+    /// that is not running, a line the harness never writes): ignored, and kept as evidence.
+    std::vector<std::string> violations;
     /// The last test that started and never ended, if any.
     std::optional<std::string> running() const;
 };
 
-Progress parse_progress(const std::string& text);
+/// Reads the results stream's records (one per line, token removed). Only the sequence the
+/// harness writes counts: begin, then for each test "start T" and one "end T pass|fail" (or
+/// "hung T"), then finished. Never throws.
+Progress parse_progress(const std::string& records);
+
+/// The results stream of a test binary: its records as parse_progress reads them, and each line
+/// without the token as a violation.
+Progress parse_progress(const ChannelContent& channel);
 
 // ---- Google Benchmark --------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ CheckResult sanitizer_check_start(const SanitizerTool& tool, const TestBinaryRun
     c.max_score = points;
     c.seconds = seconds_of(run.process);
     for (const auto& n : run.notes) c.details.push_back(n);
+    c.tamper = run.tamper;
     return c;
 }
 

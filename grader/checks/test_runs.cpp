@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -52,6 +53,64 @@ std::string read_sanitizer_logs(const fs::path& scratch) {
     return all;
 }
 
+/// Trusts the results stream over the results file: a test passes only if both say so. Every
+/// disagreement that favours the student, and every record outside the stream's protocol, is
+/// tamper evidence; the stream was sent as each test ended, the file could have been rewritten
+/// afterwards.
+void reconcile(TestBinaryRun& run) {
+    const Progress& p = run.progress;
+    for (const auto& v : p.violations) run.tamper.push_back("results stream: " + v);
+    if (!run.results) return;
+    const bool completed = run.process.termination == Termination::exited &&
+                           (run.process.exit_code == 0 || run.process.exit_code == 1);
+    if (!p.begun && completed) {
+        run.tamper.emplace_back(
+            "the test binary ran to the end but sent nothing over the grader's results channel "
+            "(it was closed or taken over): no result of its results file counts");
+    }
+    auto fail = [&run](TestCaseResult& t, const std::string& why, const std::string& evidence) {
+        t.passed = false;
+        t.failures.insert(t.failures.begin(), why);
+        run.tamper.push_back(evidence);
+    };
+    std::set<std::string> in_file;
+    for (auto& t : run.results->tests) {
+        in_file.insert(t.name);
+        const auto record = p.ended.find(t.name);
+        if (p.disputed.count(t.name) != 0) {
+            fail(t, "two contradicting results were sent for this test; it counts as failed",
+                 fmt::format("{}: two contradicting results were sent as it ended", t.name));
+        } else if (!t.passed) {
+            continue;
+        } else if (record == p.ended.end()) {
+            if (completed)
+                fail(t,
+                     "the results file says it passed, but the test never reported a result as "
+                     "it ended",
+                     fmt::format("{}: passed in the results file with no result in the stream",
+                                 t.name));
+        } else if (!record->second) {
+            fail(
+                t,
+                "failed as it ended (the results file, which says it passed, was changed "
+                "afterwards)",
+                fmt::format("{}: failed as it ended, but the results file says it passed", t.name));
+        }
+    }
+    // A test the stream saw fail that the file leaves out still failed.
+    for (const auto& [name, passed] : p.ended) {
+        if (passed || in_file.count(name) != 0) continue;
+        TestCaseResult t;
+        t.name = name;
+        t.failures.emplace_back("failed as it ended (the results file had lost this test)");
+        run.results->tests.push_back(t);
+        run.tamper.push_back(
+            fmt::format("{}: failed as it ended, but is missing from the results "
+                        "file",
+                        name));
+    }
+}
+
 TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool setarch) {
     TestBinaryRun run;
     std::error_code ec;
@@ -61,7 +120,6 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     const std::string token = random_token();
     const fs::path list_json = o.scratch / ("list-" + token + ".json");
     const fs::path results_json = o.scratch / ("results-" + token + ".json");
-    const fs::path progress = o.scratch / ("progress-" + token + ".txt");
     const fs::path premature = o.scratch / ("premature-exit-" + token);
 
     std::vector<std::string> prefix;
@@ -70,7 +128,9 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     ProcessSpec spec;
     spec.env = sandbox_environment(o.scratch);
     for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
-    spec.env["KATA_PROGRESS_FILE"] = progress.string();
+    spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
+    spec.env["KATA_RESULT_TOKEN"] = token;
+    spec.result_channel = true;
     spec.env["KATA_TEST_TIMEOUT_MS"] =
         std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
@@ -124,8 +184,12 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
             run.results.reset();
         }
     }
-    run.progress = parse_progress(read_file(progress));
+    run.progress = parse_progress(read_channel(run.process.channel, token));
+    if (run.process.channel_dropped > 0)
+        run.progress.violations.push_back(fmt::format(
+            "{} bytes past the channel's cap were dropped", run.process.channel_dropped));
     run.premature_exit = fs::exists(premature);
+    reconcile(run);
     if (o.sanitizer || o.address_sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
     return run;
 }
@@ -278,9 +342,14 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
     std::error_code ec;
     fs::remove_all(scratch, ec);
     fs::create_directories(scratch);
-    const fs::path out = scratch / ("benchmark-" + random_token() + ".json");
     ProcessSpec p;
+    // The report comes over the results channel (harness/support/bench_main.cpp), not through a
+    // file the submission could rewrite once the benchmarks are done.
+    const std::string token = random_token();
+    p.result_channel = true;
     p.env = sandbox_environment(scratch);
+    p.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
+    p.env["KATA_RESULT_TOKEN"] = token;
     p.cwd = scratch;
     p.max_file_bytes = kFileSizeLimitMiB << 20;
     p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);
@@ -289,7 +358,7 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
               fmt::format("--benchmark_repetitions={}", spec.repetitions),
               "--benchmark_enable_random_interleaving=true",
               fmt::format("--benchmark_min_time={}", spec.min_time),
-              "--benchmark_out=" + out.string(),
+              "--benchmark_out=/dev/null",
               "--benchmark_out_format=json"};
     const ProcessOutcome o = runner.run(p);
     result.seconds = static_cast<double>(o.elapsed.count()) / 1000.0;
@@ -297,8 +366,31 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
         result.error = fmt::format("the benchmark binary {}", o.describe());
         return result;
     }
+    const ChannelContent channel = read_channel(o.channel, token);
+    for (const auto& line : channel.foreign)
+        result.tamper.push_back("results channel: a line without the harness's token: \"" + line +
+                                "\"");
+    if (o.channel_dropped > 0)
+        result.tamper.push_back(fmt::format(
+            "results channel: {} bytes past the channel's cap were dropped", o.channel_dropped));
+    const bool finished = !channel.records.empty() && channel.records.back() == "finished";
+    if (channel.blocks.size() != 1 || channel.blocks.front().first != "report" || !finished) {
+        result.error = fmt::format(
+            "the benchmark binary exited normally but did not send its report to the grader ({} "
+            "report(s), {}): did the submission close or take over descriptors it did not open?",
+            channel.blocks.size(), finished ? "finished" : "not finished");
+        if (channel.blocks.size() > 1)
+            result.tamper.emplace_back("results channel: more than one benchmark report");
+        return result;
+    }
+    if (!result.tamper.empty()) {
+        result.error =
+            "something other than the harness wrote to the benchmark's results channel, so no "
+            "figure can be trusted (see the tamper evidence)";
+        return result;
+    }
     try {
-        result.samples = parse_benchmark_json(read_file(out));
+        result.samples = parse_benchmark_json(channel.blocks.front().second);
     } catch (const std::exception& e) {
         result.error = fmt::format("could not read the benchmark results: {}", e.what());
     }

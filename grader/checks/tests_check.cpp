@@ -154,6 +154,7 @@ CheckResult run_tests_check(KataRun& k) {
     CheckResult tests = judge_tests(tests_run, k.exercise.tests_points.value_or(0), k.ws);
     // What the runner did beyond judging (processes it killed) comes first in the evidence.
     tests.details.insert(tests.details.begin(), tests_run.notes.begin(), tests_run.notes.end());
+    tests.tamper = tests_run.tamper;
     apply_test_visibility(tests, tests_run, k.exercise.hidden_tests);
     if (tests_run.hung()) k.hung_test = tests_run.hung_test().value_or("");
     return tests;

@@ -185,6 +185,7 @@ CheckResult run_timing_check(KataRun& k) {
             timing = skipped_check(CheckKind::timing, points, bench.error);
             timing.status = CheckStatus::fail;
             timing.seconds = bench.seconds;
+            timing.tamper = bench.tamper;
             break;
         }
         timing = judge_timing(*e.timing, bench.samples);

@@ -142,6 +142,7 @@ void apply_test_visibility(CheckResult& check, const TestBinaryRun& run,
     const auto spellings = spellings_of(hidden);
     check.message = scrub(check.message, spellings);
     for (auto& d : check.details) d = scrub(d, spellings);
+    for (auto& t : check.tamper) t = scrub(t, spellings);
     // The per-test list keeps real names: it is what marks them hidden for a platform.
     nlohmann::json tests = check.data.contains("tests") ? check.data["tests"] : nlohmann::json();
     scrub_json(check.data, spellings);

@@ -80,6 +80,19 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
                 fs::exists(file) ? std::optional<std::string>(read_file(file)) : std::nullopt));
         }
     }
+    for (auto& k : report.katas) {
+        for (auto& c : k.checks) {
+            if (c.tamper.empty()) continue;
+            // Evidence comes first in the details, so that every format shows it.
+            std::vector<std::string> evidence;
+            for (const auto& t : c.tamper) evidence.push_back("tamper evidence: " + t);
+            c.details.insert(c.details.begin(), evidence.begin(), evidence.end());
+            report.notes.push_back(fmt::format(
+                "{}: the {} check found evidence that the submission wrote to its own results "
+                "(see that check); only what the grader received directly counts",
+                k.id, c.name));
+        }
+    }
     for (const auto& k : report.katas) {
         for (const auto& c : k.checks) {
             for (const auto& d : c.details) {

@@ -308,7 +308,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 /// In the forked child: its own process group, an empty signal mask, stdin from /dev/null, the
 /// pipes, the limits, then exec. Reports an exec (or chdir) failure's errno on `exec_fd`.
 [[noreturn]] void become_child(const ProcessSpec& spec, const Launch& launch, int out_fd,
-                               int err_fd, int exec_fd) {
+                               int err_fd, int exec_fd, int channel_fd) {
     setpgid(0, 0);
     // The mask and dispositions survive exec: the grader blocks SIGINT and SIGTERM in its
     // threads (a dedicated thread waits for them), and a child started with SIGTERM still
@@ -321,6 +321,13 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
     dup2(devnull, STDIN_FILENO);
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
+    if (channel_fd >= 0) {
+        // The channel goes to a fixed descriptor, inherited across exec; whatever sat there
+        // (the exec-failure pipe, say) moves out of the way first.
+        if (exec_fd == kResultChannelFd) exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, 10);
+        if (channel_fd != kResultChannelFd) dup2(channel_fd, kResultChannelFd);
+        fcntl(kResultChannelFd, F_SETFD, 0);
+    }
     set_limit(RLIMIT_CORE, 0, 0);
     if (spec.cpu_seconds > 0)
         set_limit(RLIMIT_CPU, static_cast<rlim_t>(spec.cpu_seconds),
@@ -341,11 +348,16 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
     _exit(127);
 }
 
-/// Reads the child's stdout and stderr into capped buffers.
+/// Reads the child's stdout and stderr into capped buffers, and its results channel (if any:
+/// `channel_fd` >= 0) into a buffer that keeps the first `cap` bytes.
 class OutputPump {
   public:
-    OutputPump(int out_fd, int err_fd, std::size_t cap)
-        : fds_{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}}, out_(cap), err_(cap) {}
+    OutputPump(int out_fd, int err_fd, int channel_fd, std::size_t cap)
+        : fds_{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}, pollfd{channel_fd, POLLIN, 0}},
+          open_(channel_fd >= 0 ? 3 : 2),
+          out_(cap),
+          err_(cap),
+          channel_cap_(cap) {}
     ~OutputPump() {
         for (auto& f : fds_) {
             if (f.fd >= 0) close(f.fd);
@@ -363,11 +375,14 @@ class OutputPump {
             std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 5)));
             return;
         }
+        // A closed descriptor (-1) is skipped by poll() itself.
         if (poll(fds_.data(), fds_.size(), timeout_ms) <= 0) return;
         for (std::size_t i = 0; i < fds_.size(); ++i) {
             if (fds_[i].fd < 0 || (fds_[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
             const ssize_t n = read(fds_[i].fd, buf_.data(), buf_.size());
-            if (n > 0) {
+            if (n > 0 && i == 2) {
+                keep_channel(static_cast<std::size_t>(n));
+            } else if (n > 0) {
                 (i == 0 ? out_ : err_).append(buf_.data(), static_cast<std::size_t>(n));
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 close(fds_[i].fd);
@@ -386,13 +401,24 @@ class OutputPump {
     void take(ProcessOutcome& outcome) {
         outcome.out = out_.take(outcome.dropped_bytes);
         outcome.err = err_.take(outcome.dropped_bytes);
+        outcome.channel = std::move(channel_);
+        outcome.channel_dropped = channel_dropped_;
     }
 
   private:
-    std::array<pollfd, 2> fds_;
-    int open_ = 2;
+    void keep_channel(std::size_t n) {
+        const std::size_t room = channel_cap_ - std::min(channel_cap_, channel_.size());
+        channel_.append(buf_.data(), std::min(n, room));
+        channel_dropped_ += n - std::min(n, room);
+    }
+
+    std::array<pollfd, 3> fds_;
+    int open_;
     CappedBuffer out_;
     CappedBuffer err_;
+    std::size_t channel_cap_;
+    std::string channel_;
+    std::size_t channel_dropped_ = 0;
     std::array<char, 65536> buf_{};
 };
 
@@ -491,8 +517,10 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     std::array<int, 2> out_pipe{};
     std::array<int, 2> err_pipe{};
     std::array<int, 2> exec_pipe{};  // reports an exec failure from the child
+    std::array<int, 2> channel_pipe{-1, -1};
     if (pipe2(out_pipe.data(), O_CLOEXEC) != 0 || pipe2(err_pipe.data(), O_CLOEXEC) != 0 ||
-        pipe2(exec_pipe.data(), O_CLOEXEC) != 0) {
+        pipe2(exec_pipe.data(), O_CLOEXEC) != 0 ||
+        (spec.result_channel && pipe2(channel_pipe.data(), O_CLOEXEC) != 0)) {
         outcome.start_error = std::strerror(errno);
         return outcome;
     }
@@ -505,12 +533,15 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
         outcome.start_error = std::string("fork failed: ") + std::strerror(errno);
         return outcome;
     }
-    if (pid == 0) become_child(spec, launch, out_pipe[1], err_pipe[1], exec_pipe[1]);
+    if (pid == 0)
+        become_child(spec, launch, out_pipe[1], err_pipe[1], exec_pipe[1], channel_pipe[1]);
     setpgid(pid, pid);  // also from the parent, so the group exists before any kill
     g_running.insert(pid);
     if (g_stopping) kill(-pid, SIGKILL);  // too late for the stop's SIGTERM
     registering.unlock();
-    for (int fd : {out_pipe[1], err_pipe[1], exec_pipe[1]}) close(fd);
+    for (int fd : {out_pipe[1], err_pipe[1], exec_pipe[1], channel_pipe[1]}) {
+        if (fd >= 0) close(fd);
+    }
     int exec_errno = 0;
     if (read(exec_pipe[0], &exec_errno, sizeof exec_errno) ==
         static_cast<ssize_t>(sizeof exec_errno)) {
@@ -518,7 +549,7 @@ ProcessOutcome PosixProcessRunner::run(const ProcessSpec& spec) {
     }
     close(exec_pipe[0]);
 
-    OutputPump pump(out_pipe[0], err_pipe[0], spec.output_cap);
+    OutputPump pump(out_pipe[0], err_pipe[0], channel_pipe[0], spec.output_cap);
     bool reaped = false;
     int status = 0;
     const bool timed_out =

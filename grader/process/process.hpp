@@ -58,7 +58,16 @@ struct ProcessSpec {
     long long max_file_bytes = 0;
     /// Watchdogs, limits and isolation for untrusted code (default: none).
     SandboxLimits sandbox;
+    /// Opens the results channel: a pipe whose write end the child finds at descriptor
+    /// kResultChannelFd and whose bytes arrive in ProcessOutcome::channel. Only the grader reads
+    /// it, and what was written cannot be taken back: a record the child sent while a test ran
+    /// stays what it was, whatever the child does to its files afterwards.
+    bool result_channel = false;
 };
+
+/// The descriptor at which a child started with ProcessSpec::result_channel finds the write end
+/// of its results channel.
+inline constexpr int kResultChannelFd = 3;
 
 enum class Termination {
     exited,     ///< exit_code is valid
@@ -83,6 +92,10 @@ struct ProcessOutcome {
     /// Processes that had left the child's process group (setsid, a double fork) and were still
     /// running when it ended: killed by the runner (see adopt_orphans).
     int orphans_killed = 0;
+    /// What the child wrote to its results channel (ProcessSpec::result_channel): the first
+    /// output_cap bytes; channel_dropped counts the rest.
+    std::string channel;
+    std::size_t channel_dropped = 0;
 
     bool ok() const { return termination == Termination::exited && exit_code == 0; }
     /// "exited with code 1", "killed by SIGSEGV (segmentation fault)", "timed out after 20 s".

@@ -23,6 +23,7 @@ nlohmann::json check_data(const CheckResult& c) {
         }
         data["inconclusive"] = c.inconclusive;
     }
+    if (!c.tamper.empty()) data["tamper"] = c.tamper;
     for (const auto& e : c.errors) {
         data["errors"].push_back(nlohmann::json{
             {"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}});

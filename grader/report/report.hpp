@@ -64,6 +64,10 @@ struct CheckResult {
     bool inconclusive = false;
     /// Build: the first compiler errors.
     std::vector<SourceError> errors;
+    /// Evidence that the submission tried to change how it is graded (its results, the
+    /// sanitizer it runs under, files outside its folder): for the people who trust the score.
+    /// Every reporter shows it; it never raises a score.
+    std::vector<std::string> tamper;
 
     bool is(CheckKind kind) const { return name == check_name(kind); }
 };

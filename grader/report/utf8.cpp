@@ -82,6 +82,7 @@ void make_valid_utf8(GradeReport& report) {
             clean(c.name);
             clean(c.message);
             for (auto& d : c.details) clean(d);
+            for (auto& t : c.tamper) clean(t);
             clean(c.data);
             for (auto& cmp : c.comparisons) clean(cmp.name);
             for (auto& e : c.errors) {

@@ -1,13 +1,17 @@
 /// The main() of every kata's test binary.
 ///
 /// Besides running GoogleTest it gives the grader two things a plain gtest_main cannot:
-///  - a progress file (KATA_PROGRESS_FILE): one line "start <test>" before each test and
-///    "end <test> <pass|fail>" after it, flushed at once, so that a binary that hangs or dies
-///    still tells which test was running;
+///  - a results stream over the results channel (result_channel.hpp, a pipe only the grader
+///    reads): "begin" when main() starts, "start <test>" before each test, "end <test>
+///    <pass|fail>" as it ends, "finished" when the last test is done. A binary that hangs or
+///    dies still tells which test was running, and a result sent as a test ended cannot be
+///    rewritten later (by a static destructor, say) the way a results file could;
 ///  - a per-test watchdog (KATA_TEST_TIMEOUT_MS, default 20000): a test that outlives it is
-///    reported on stderr and in the progress file as "hung <test>", every thread's backtrace
+///    reported on stderr and in the results stream as "hung <test>", every thread's backtrace
 ///    is dumped with gdb when KATA_BACKTRACE=1 and gdb is installed, and the process exits with
 ///    code 87 so the grader can say "timed out, likely deadlock" with the test's name.
+#include "result_channel.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sys/prctl.h>
@@ -26,12 +30,8 @@ namespace {
 
 constexpr int kWatchdogExitCode = 87;
 
-std::FILE* g_progress = nullptr;
-
 void progress_line(const std::string& line) {
-    if (g_progress == nullptr) return;
-    std::fputs((line + "\n").c_str(), g_progress);
-    std::fflush(g_progress);
+    kata_support::send_record(line);
 }
 
 std::string full_name(const ::testing::TestInfo& info) {
@@ -124,7 +124,8 @@ class ProgressListener : public ::testing::EmptyTestEventListener {
 
     void OnTestEnd(const ::testing::TestInfo& info) override {
         watchdog_.disarm();
-        const bool passed = info.result() != nullptr && info.result()->Passed();
+        // A skipped test is not a failure; the results file says it was skipped.
+        const bool passed = info.result() != nullptr && !info.result()->Failed();
         progress_line("end " + full_name(info) + (passed ? " pass" : " fail"));
     }
 
@@ -136,9 +137,7 @@ class ProgressListener : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
-    if (const char* path = std::getenv("KATA_PROGRESS_FILE"); path != nullptr && *path != '\0') {
-        g_progress = std::fopen(path, "a");
-    }
+    progress_line("begin");
     long long limit_ms = 20000;
     if (const char* env = std::getenv("KATA_TEST_TIMEOUT_MS"); env != nullptr && *env != '\0') {
         limit_ms = std::atoll(env);
@@ -146,5 +145,7 @@ int main(int argc, char** argv) {
     // Leaked on purpose: the watchdog must outlive every test, including static destructors.
     auto* watchdog = new Watchdog(std::chrono::milliseconds(limit_ms));
     ::testing::UnitTest::GetInstance()->listeners().Append(new ProgressListener(*watchdog));
-    return RUN_ALL_TESTS();
+    const int status = RUN_ALL_TESTS();
+    progress_line("finished");
+    return status;
 }

@@ -128,6 +128,12 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
         const auto at = std::find(spec.argv.begin(), spec.argv.end(), "--test-timeout");
         spec.argv.erase(at, at + 2);
     }
+    if (const auto timed = std::find(extra.begin(), extra.end(), "--timing");
+        timed != extra.end()) {
+        // The case is graded on its timing too ("--timing" is this helper's word, not kata's).
+        extra.erase(timed);
+        spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--no-timing"));
+    }
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.env = base_environment();
     spec.deadline = std::chrono::minutes(5);
@@ -454,6 +460,43 @@ TEST(Fixtures, AFakeJsonReportIsIgnored) {
     EXPECT_EQ(g.check("tests")["score"], 0);
     EXPECT_NE(message(g.check("tests")).find("is ignored"), std::string::npos)
         << message(g.check("tests"));
+}
+
+/// Tamper evidence of a check, as the JSON report carries it.
+std::vector<std::string> tamper(const nlohmann::json& check) {
+    std::vector<std::string> found;
+    for (const auto& t : check["data"].value("tamper", nlohmann::json::array())) found.push_back(t);
+    return found;
+}
+
+TEST(Fixtures, AResultsFileRewrittenAtExitChangesNothingAndIsFlagged) {
+    const Graded g = grade_fixture("destructor-forges-results");
+    const auto& tests = g.check("tests");
+    EXPECT_EQ(tests["status"], "fail");
+    EXPECT_EQ(tests["score"], 0) << message(tests);
+    const auto evidence = tamper(tests);
+    ASSERT_FALSE(evidence.empty());
+    EXPECT_NE(evidence.front().find("the results file says it passed"), std::string::npos)
+        << evidence.front();
+}
+
+TEST(Fixtures, RecordsForgedOnTheResultsChannelDoNotCountAndAreFlagged) {
+    const Graded g = grade_fixture("channel-forgery");
+    const auto& tests = g.check("tests");
+    EXPECT_EQ(tests["score"], 0) << message(tests);
+    const auto evidence = tamper(tests);
+    ASSERT_FALSE(evidence.empty());
+    EXPECT_NE(evidence.front().find("without the harness's token"), std::string::npos)
+        << evidence.front();
+}
+
+TEST(Fixtures, AForgedBenchmarkReportEarnsNoTimingCredit) {
+    const Graded g = grade_fixture("bench-forgery", {"--timing"});
+    const auto& timing = g.check("timing");
+    EXPECT_EQ(g.check("tests")["status"], "pass") << message(g.check("tests"));
+    EXPECT_EQ(timing["status"], "fail") << message(timing);
+    EXPECT_EQ(timing["score"], 0) << message(timing);
+    EXPECT_FALSE(tamper(timing).empty()) << timing.dump();
 }
 
 /// Ctrl-C while a test hangs: the grader stops every child and leaves no process behind.

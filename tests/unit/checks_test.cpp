@@ -61,7 +61,7 @@ TEST(JudgeTests, ALimitOfTheSandboxIsItsOwnVerdict) {
     run.process.termination = Termination::signaled;
     run.process.signal = 9;
     run.process.limit_exceeded = "killed: exceeded the memory limit of 2048 MiB (resident memory)";
-    run.progress = parse_progress("start Q.a\n");
+    run.progress = parse_progress("begin\nstart Q.a\n");
     const CheckResult c = judge_tests(run, 60, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_EQ(
@@ -72,7 +72,7 @@ TEST(JudgeTests, ALimitOfTheSandboxIsItsOwnVerdict) {
 
 TEST(JudgeTests, AResultsFileLeftMidTestIsIgnored) {
     TestBinaryRun run = finished_run(2, 0);
-    run.progress = parse_progress("start S.pass0\n");
+    run.progress = parse_progress("begin\nstart S.pass0\n");
     const CheckResult c = judge_tests(run, 60, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 0);
@@ -84,7 +84,7 @@ TEST(JudgeTests, WatchdogNamesTheHungTest) {
     TestBinaryRun run;
     run.listed = {"Q.a", "Q.b", "Q.c"};
     run.process = exited(kWatchdogExitCode);
-    run.progress = parse_progress("start Q.a\nend Q.a pass\nstart Q.b\nhung Q.b\n");
+    run.progress = parse_progress("begin\nstart Q.a\nend Q.a pass\nstart Q.b\nhung Q.b\n");
     const CheckResult c = judge_tests(run, 30, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 10);
@@ -102,7 +102,7 @@ TEST(JudgeTests, DeadlineNamesTheRunningTestAndSummarisesBacktraces) {
         "#1  0x0000 in std::condition_variable::wait (this=0x1) at cv.cc:41\n"
         "#2  0x0000 in BoundedQueue<int>::pop (this=0x2) at "
         "/b/stage/04-queue/bounded_queue.hpp:40\n";
-    run.progress = parse_progress("start Q.a\n");
+    run.progress = parse_progress("begin\nstart Q.a\n");
     const CheckResult c = judge_tests(run, 10, test_workspace());
     EXPECT_EQ(c.message,
               "timed out, likely deadlock: Q.a never finished (the binary was killed after 120 s); "
@@ -119,7 +119,7 @@ TEST(JudgeTests, CrashNamesTheSignalAndTheTest) {
     run.listed = {"Q.a", "Q.b"};
     run.process.termination = Termination::signaled;
     run.process.signal = 11;
-    run.progress = parse_progress("start Q.a\nend Q.a pass\nstart Q.b\n");
+    run.progress = parse_progress("begin\nstart Q.a\nend Q.a pass\nstart Q.b\n");
     const CheckResult c = judge_tests(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_DOUBLE_EQ(c.score, 5);
@@ -132,7 +132,7 @@ TEST(JudgeTests, ExitInTheMiddleOfATest) {
     run.listed = {"Q.a", "Q.b"};
     run.process = exited(0);
     run.premature_exit = true;
-    run.progress = parse_progress("start Q.a\n");
+    run.progress = parse_progress("begin\nstart Q.a\n");
     const CheckResult c = judge_tests(run, 10, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::fail);
     EXPECT_NE(c.message.find("stopped during Q.a: exit() or quick_exit() was called"),

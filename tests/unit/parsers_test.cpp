@@ -33,12 +33,34 @@ TEST(GtestJson, RejectsSomethingElse) {
 }
 
 TEST(Progress, FindsTheTestThatNeverEnded) {
-    const Progress p = parse_progress("start A.one\nend A.one pass\nstart A.two\n");
+    const Progress p = parse_progress("begin\nstart A.one\nend A.one pass\nstart A.two\n");
     EXPECT_EQ(p.running().value_or(""), "A.two");
     EXPECT_TRUE(p.ended.at("A.one"));
     EXPECT_FALSE(p.hung.has_value());
-    EXPECT_EQ(parse_progress("start A.one\nhung A.one\n").hung.value_or(""), "A.one");
-    EXPECT_FALSE(parse_progress("start A.one\nend A.one fail\n").running().has_value());
+    EXPECT_EQ(parse_progress("begin\nstart A.one\nhung A.one\n").hung.value_or(""), "A.one");
+    EXPECT_FALSE(parse_progress("begin\nstart A.one\nend A.one fail\n").running().has_value());
+}
+
+TEST(Progress, RecordsOutsideTheProtocolAreEvidenceNotResults) {
+    // Forged before main() started, after the last test, and a second result for one test.
+    const Progress p = parse_progress(
+        "end A.one pass\nbegin\nstart A.one\nend A.one fail\nend A.one pass\n"
+        "start A.two\nend A.two pass\nfinished\nend A.two fail\n");
+    EXPECT_FALSE(p.ended.at("A.one"));
+    EXPECT_TRUE(p.ended.at("A.two"));
+    EXPECT_EQ(p.disputed, (std::set<std::string>{"A.one"}));
+    ASSERT_EQ(p.violations.size(), 3u);
+    EXPECT_NE(p.violations[0].find("before the test binary's main() started"), std::string::npos);
+    EXPECT_NE(p.violations[1].find("a second result"), std::string::npos);
+    EXPECT_NE(p.violations[2].find("after the last test had finished"), std::string::npos);
+    EXPECT_TRUE(p.finished);
+}
+
+TEST(Progress, AResultForATestThatIsNotRunningDoesNotCount) {
+    const Progress p = parse_progress("begin\nstart A.one\nend A.two pass\nend A.one fail\n");
+    EXPECT_EQ(p.ended.count("A.two"), 0u);
+    EXPECT_FALSE(p.ended.at("A.one"));
+    EXPECT_EQ(p.violations.size(), 1u);
 }
 
 const char* kBenchJson = R"({

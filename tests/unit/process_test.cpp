@@ -320,4 +320,47 @@ TEST(Sandbox, BubblewrapLeavesOnlyTheScratchFolderWritable) {
     std::filesystem::remove_all(base);
 }
 
+TEST(PosixProcessRunner, ResultChannelCarriesWhatTheChildWritesToItsDescriptor) {
+    PosixProcessRunner r;
+    ProcessSpec s = shell("echo begin >&3; echo out; echo end >&3; ls /proc/self/fd");
+    s.result_channel = true;
+    const auto o = r.run(s);
+    EXPECT_EQ(o.channel, "begin\nend\n");
+    EXPECT_EQ(o.out.rfind("out\n", 0), 0u) << "stdout stays apart from the channel";
+    EXPECT_EQ(o.channel_dropped, 0u);
+}
+
+TEST(PosixProcessRunner, NoChannelUnlessAsked) {
+    PosixProcessRunner r;
+    const auto o = r.run(shell("echo x >&3 2>/dev/null || echo closed"));
+    EXPECT_EQ(o.out, "closed\n");
+    EXPECT_TRUE(o.channel.empty());
+}
+
+TEST(PosixProcessRunner, ResultChannelKeepsTheFirstBytesOfAFlood) {
+    PosixProcessRunner r;
+    ProcessSpec s = shell("echo first >&3; yes flood | head -c 100000 >&3");
+    s.result_channel = true;
+    s.output_cap = 1000;
+    const auto o = r.run(s);
+    EXPECT_EQ(o.channel.size(), 1000u);
+    EXPECT_EQ(o.channel.rfind("first\n", 0), 0u);
+    EXPECT_EQ(o.channel_dropped, 100006u - 1000u);
+}
+
+TEST(Sandbox, ResultChannelReachesAChildInsideBubblewrap) {
+    if (!bubblewrap_usable()) GTEST_SKIP() << "bubblewrap is not usable here";
+    const auto scratch = std::filesystem::temp_directory_path() / "interleave-channel-test";
+    std::filesystem::create_directories(scratch);
+    PosixProcessRunner r;
+    ProcessSpec s = shell("echo through >/dev/fd/3");
+    s.cwd = scratch;
+    s.result_channel = true;
+    s.sandbox.containment = Containment::read_only;
+    s.sandbox.writable = {scratch};
+    const auto o = r.run(s);
+    EXPECT_EQ(o.channel, "through\n") << o.describe() << o.err;
+    std::filesystem::remove_all(scratch);
+}
+
 }  // namespace

@@ -107,7 +107,8 @@ TEST(HiddenTests, AHungHiddenTestIsNotNamed) {
     run.process.exit_code = kWatchdogExitCode;
     run.process.err = "#3 CounterHidden_Secret_Test::TestBody () at /x/h.cpp:9\n";
     run.progress = parse_progress(
-        "start CounterBasics.Counts\nend CounterBasics.Counts pass\nstart CounterHidden.Secret\n");
+        "begin\nstart CounterBasics.Counts\nend CounterBasics.Counts pass\nstart "
+        "CounterHidden.Secret\n");
     const CheckResult c = judged(run);
     const std::string text = terminal(c) + c.data.dump();
     EXPECT_EQ(text.find("CounterHidden"), std::string::npos) << text;
