@@ -3,9 +3,12 @@
 // files.
 #include "checks/checks.hpp"
 #include "checks/evidence.hpp"
+#include "checks/source_scan.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+namespace fs = std::filesystem;
 
 namespace interleave {
 
@@ -69,17 +72,41 @@ CheckResult run_build_check(KataRun& k) {
         k.not_built = "not graded: a student file is missing";
         return build;
     }
+    // Read before compiling: an #include that leaves the kata's folder is refused, and what
+    // else the source says about how it means to be graded becomes tamper evidence.
+    std::vector<std::string> tamper;
+    std::vector<SourceFinding> refused;
+    for (const auto& file : e.student_files) {
+        const fs::path staged_file = k.ws.stage_dir(e) / file;
+        if (!fs::is_regular_file(staged_file)) continue;
+        for (auto& f : scan_student_source(e.folder + "/" + file, read_file(staged_file))) {
+            if (f.forbidden_include) refused.push_back(f);
+            tamper.push_back(fmt::format("{}:{}: {}", f.file, f.line, f.what));
+        }
+    }
+    if (!refused.empty()) {
+        CheckResult build = skipped_check(CheckKind::build, 0);
+        build.status = CheckStatus::fail;
+        build.message = fmt::format("not compiled: {}:{}: {}", refused.front().file,
+                                    refused.front().line, refused.front().what);
+        build.tamper = tamper;
+        k.not_built = "not graded: the code includes files from outside its folder";
+        return build;
+    }
     k.step("build");
     std::vector<std::string> targets{k.tests_target()};
     if (k.options.timing && e.timing) targets.push_back(k.bench_target());
     const BuildOutcome release = k.builder.build("release", targets);
     if (!release.ok) {
         k.not_built = "not graded: the code does not compile";
-        return judge_build_failure(release, k.ws, "compiling");
+        CheckResult build = judge_build_failure(release, k.ws, "compiling");
+        build.tamper = tamper;
+        return build;
     }
     CheckResult build = skipped_check(CheckKind::build, 0);
     build.status = CheckStatus::pass;
     build.message = "compiles";
+    build.tamper = tamper;
     build.seconds = release.seconds;
     return build;
 }

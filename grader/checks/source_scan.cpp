@@ -81,12 +81,14 @@ const std::vector<Rule>& rules() {
                  flags),
              "starts or replaces processes"},
             {std::regex(R"(\b(asm|__asm__|__asm)\b)", flags), "uses inline assembly"},
-            {std::regex(R"(__attribute__\s*\(\(\s*(constructor|destructor)|\.(pre)?init_array|\.fini_array)",
-                        flags),
+            {std::regex(
+                 R"(__attribute__\s*\(\(\s*(constructor|destructor)|\.(pre)?init_array|\.fini_array)",
+                 flags),
              "runs code before main() or after exit through a constructor attribute or a linker "
              "section"},
-            {std::regex(R"(KATA_RESULT|KATA_PROGRESS|TEST_PREMATURE_EXIT_FILE|gtest_output|benchmark_out|\bdup2\s*\(|\bdup3\s*\(|close_range)",
-                        flags),
+            {std::regex(
+                 R"(KATA_RESULT|KATA_PROGRESS|TEST_PREMATURE_EXIT_FILE|gtest_output|benchmark_out|\bdup2\s*\(|\bdup3\s*\(|close_range)",
+                 flags),
              "refers to the grader's channels, result files or the process's descriptors"},
         };
     }();

@@ -87,10 +87,15 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
             std::vector<std::string> evidence;
             for (const auto& t : c.tamper) evidence.push_back("tamper evidence: " + t);
             c.details.insert(c.details.begin(), evidence.begin(), evidence.end());
-            report.notes.push_back(fmt::format(
-                "{}: the {} check found evidence that the submission wrote to its own results "
-                "(see that check); only what the grader received directly counts",
-                k.id, c.name));
+            report.notes.push_back(
+                c.is(CheckKind::build)
+                    ? fmt::format("{}: the source does things no kata needs (see the build "
+                                  "check's tamper evidence): listed for review, not penalised",
+                                  k.id)
+                    : fmt::format("{}: the {} check found evidence that the submission wrote "
+                                  "to its own results (see that check); only what the grader "
+                                  "received directly counts",
+                                  k.id, c.name));
         }
     }
     for (const auto& k : report.katas) {

@@ -499,6 +499,25 @@ TEST(Fixtures, AForgedBenchmarkReportEarnsNoTimingCredit) {
     EXPECT_FALSE(tamper(timing).empty()) << timing.dump();
 }
 
+TEST(Fixtures, CodeThatChangesUnderASanitizerIsFlagged) {
+    const Graded g = grade_fixture("sanitizer-conditional");
+    const auto evidence = tamper(g.check("build"));
+    ASSERT_FALSE(evidence.empty()) << g.check("build").dump();
+    EXPECT_NE(evidence.front().find("01-counter/counter.hpp:7: tests for a sanitizer build"),
+              std::string::npos)
+        << evidence.front();
+}
+
+TEST(Fixtures, AnIncludeOfTheReferenceIsRefused) {
+    const Graded g = grade_fixture("include-reference");
+    const auto& build = g.check("build");
+    EXPECT_EQ(build["status"], "fail");
+    EXPECT_NE(message(build).find("includes a file outside the kata's folder"), std::string::npos)
+        << message(build);
+    EXPECT_FALSE(tamper(build).empty());
+    EXPECT_EQ(g.report["score"], 0);
+}
+
 /// Ctrl-C while a test hangs: the grader stops every child and leaves no process behind.
 TEST(Interrupt, SigintDuringAHangLeavesNoProcessBehind) {
     const fs::path source = fs::path(INTERLEAVE_PROJECT) / "tests" / "fixtures" / "deadlock";

@@ -1,5 +1,6 @@
 // Judging canned runs: every verdict kind gets its own, readable message.
 #include "checks/checks.hpp"
+#include "checks/source_scan.hpp"
 #include "grade/grade.hpp"
 #include "score/scorer.hpp"
 
@@ -340,6 +341,57 @@ TEST(JudgeBuild, QuotesTheStudentsErrorsFirst) {
               "01-counter/counter.hpp:9:5: error: 'totl_' was not declared in this scope");
     b.infrastructure = true;
     EXPECT_EQ(judge_build_failure(b, test_workspace(), "compiling").status, CheckStatus::error);
+}
+
+}  // namespace
+
+namespace {
+
+using interleave::scan_student_source;
+
+std::vector<std::string> findings(const std::string& text) {
+    std::vector<std::string> out;
+    for (const auto& f : scan_student_source("01-counter/counter.hpp", text))
+        out.push_back(std::to_string(f.line) + (f.forbidden_include ? " refused: " : ": ") +
+                      f.what.substr(0, 20));
+    return out;
+}
+
+TEST(SourceScan, APlainSolutionRaisesNothing) {
+    EXPECT_TRUE(findings("#pragma once\n#include <atomic>\n#include <kata/clock.hpp>\n"
+                         "#include \"helper.hpp\"\n// fork() and /proc/self in a comment\n"
+                         "/* __SANITIZE_THREAD__ */ struct C { std::atomic<int> v; };\n")
+                    .empty());
+}
+
+TEST(SourceScan, EachKindOfTamperIsFoundOnItsLine) {
+    const auto f = findings(
+        "#if defined(__SANITIZE_THREAD__)\n#endif\n"
+        "const char* p = \"/proc/self/cmdline\";\n"
+        "int x = fork();\n"
+        "void g() { asm volatile(\"\" ::: \"memory\"); }\n"
+        "__attribute__((constructor)) void early() {}\n"
+        "const char* e = getenv(\"KATA_RESULT_FD\");\n");
+    ASSERT_EQ(f.size(), 6u) << ::testing::PrintToString(f);
+    EXPECT_EQ(f[0], "1: tests for a sanitize");
+    EXPECT_EQ(f[1], "3: reads /proc (the pro");
+    EXPECT_EQ(f[2], "4: starts or replaces p");
+    EXPECT_EQ(f[3], "5: uses inline assembly");
+    EXPECT_EQ(f[4], "6: runs code before mai");
+    EXPECT_EQ(f[5], "7: refers to the grader");
+}
+
+TEST(SourceScan, HasFeatureForEitherSanitizerCounts) {
+    EXPECT_EQ(findings("#if __has_feature(thread_sanitizer)\n#endif\n").size(), 1u);
+    EXPECT_EQ(findings("#if __has_feature( address_sanitizer )\n#endif\n").size(), 1u);
+}
+
+TEST(SourceScan, AnIncludeThatLeavesTheFolderIsRefused) {
+    EXPECT_EQ(findings("#include \"../../../solutions/01-counter/counter.hpp\"\n"),
+              std::vector<std::string>{"1 refused: includes a file outs"});
+    EXPECT_EQ(findings("#  include </work/x/counter.hpp>\n"),
+              std::vector<std::string>{"1 refused: includes a file outs"});
+    EXPECT_TRUE(findings("#include \"sub/part.hpp\"\n").empty());
 }
 
 }  // namespace
