@@ -52,7 +52,10 @@ TEST(CounterConcurrency, NoIncrementIsLost) {
     const int per_thread = kata::scaled(200000);
     Counter c;
     kata::run_together(kThreads, [&](int) {
-        for (int i = 0; i < per_thread; ++i) c.increment();
+        for (int i = 0; i < per_thread; ++i) {
+            c.increment();
+            kata::opaque(c);  // each call stays a call: no folding into one addition
+        }
     });
     EXPECT_EQ(c.value(), std::int64_t{kThreads} * per_thread)
         << kThreads << " threads each called increment() " << per_thread
@@ -64,7 +67,10 @@ TEST(CounterConcurrency, NoAddIsLost) {
     const int per_thread = kata::scaled(100000);
     Counter c;
     kata::run_together(kThreads, [&](int t) {
-        for (int i = 0; i < per_thread; ++i) c.add(t + 1);
+        for (int i = 0; i < per_thread; ++i) {
+            c.add(t + 1);
+            kata::opaque(c);
+        }
     });
     const std::int64_t expected = std::int64_t{per_thread} * (1 + 2 + 3 + 4);
     EXPECT_EQ(c.value(), expected) << "concurrent add() calls lost updates";
@@ -79,11 +85,15 @@ TEST(CounterConcurrency, ValueIsNeverTornOrBackwards) {
             std::int64_t last = 0;
             for (int i = 0; i < per_thread; ++i) {
                 const std::int64_t now = c.value();
+                kata::opaque(c);  // every read is a fresh read
                 if (now < last || now > 2LL * per_thread) backwards = true;
                 last = now;
             }
         } else {
-            for (int i = 0; i < per_thread; ++i) c.increment();
+            for (int i = 0; i < per_thread; ++i) {
+                c.increment();
+                kata::opaque(c);
+            }
         }
     });
     EXPECT_FALSE(backwards.load()) << "value() went backwards or past the number of increments";

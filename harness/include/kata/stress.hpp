@@ -33,6 +33,16 @@ void run_together(int threads, Body body) {
     }
 }
 
+/// A wall the optimiser cannot see through: after `kata::opaque(object)` the compiler must
+/// assume the object was read and changed, so it cannot merge a loop of calls into one (a
+/// million `++total_` on a plain integer folded into one addition would lose no update, and a
+/// racy counter would pass). Costs nothing at run time. Call it after each operation of a
+/// stress loop.
+template <class T>
+inline void opaque(T& object) {
+    asm volatile("" : : "r"(&object) : "memory");
+}
+
 /// The seed for randomised tests: KATA_SEED when set (to reproduce a failure), otherwise a fresh
 /// random one. It is recorded in the GoogleTest output and printed, so a failure names it.
 inline std::uint64_t test_seed() {
