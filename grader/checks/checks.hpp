@@ -33,6 +33,9 @@ inline constexpr int kTsanMemoryFactor = 3;
 inline constexpr int kProcessLimit = 64;
 inline constexpr long long kFileSizeLimitMiB = 64;
 inline constexpr int kOpenFilesLimit = 256;
+/// How long a test or benchmark binary may take to exit once its harness reported the last
+/// result: static destructors and thread joins of a correct program take milliseconds.
+inline constexpr std::chrono::milliseconds kExitGrace{5000};
 
 /// What the report says about the sandbox in effect (containment_note).
 inline constexpr const char* kIsolationRlimits = "isolation: rlimits + watchdogs";
@@ -86,6 +89,9 @@ struct TestRunOptions {
     bool detect_leaks = true;
     /// A GoogleTest filter for the listing and the run (empty: every test).
     std::string gtest_filter;
+    /// An earlier run of the same code finished its tests and never exited: this one gets a
+    /// second, not kExitGrace, to exit (the verdict is already known).
+    bool exit_hang_proven = false;
 };
 
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place

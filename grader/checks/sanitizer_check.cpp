@@ -25,7 +25,7 @@ CheckResult finish_clean_run(CheckResult c, const SanitizerTool& tool, const Tes
     if (stopped) {
         CheckResult as_tests = judge_tests(run, 0, ws);
         c.status = CheckStatus::fail;
-        c.message = fmt::format("under {} the tests {}", tool.name, as_tests.message);
+        c.message = fmt::format("under {}: {}", tool.name, as_tests.message);
         for (auto& d : as_tests.details) c.details.push_back(std::move(d));
         if (as_tests.data.contains("stderr_tail"))
             c.data["stderr_tail"] = as_tests.data["stderr_tail"];

@@ -131,6 +131,11 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
     spec.env["KATA_RESULT_TOKEN"] = token;
     spec.result_channel = true;
+    // Once the harness says every test is done, the exit is due within seconds.
+    spec.exit_marker = token + " finished\n";
+    spec.exit_grace = o.exit_hang_proven                     ? std::chrono::milliseconds(1000)
+                      : (o.sanitizer || o.address_sanitizer) ? 3 * kExitGrace
+                                                             : kExitGrace;
     spec.env["KATA_TEST_TIMEOUT_MS"] =
         std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
@@ -350,6 +355,8 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
     p.env = sandbox_environment(scratch);
     p.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
     p.env["KATA_RESULT_TOKEN"] = token;
+    p.exit_marker = token + " finished\n";
+    p.exit_grace = kExitGrace;
     p.cwd = scratch;
     p.max_file_bytes = kFileSizeLimitMiB << 20;
     p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);

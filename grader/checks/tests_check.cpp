@@ -39,7 +39,7 @@ void judge_finished_run(CheckResult& c, const TestBinaryRun& run, const Workspac
 /// The binary stopped before GoogleTest could write its results (or wrote none): the verdict
 /// says how it stopped and during which test, from the progress the harness recorded.
 void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed,
-                       int total) {
+                       int& total) {
     const ProcessOutcome& p = run.process;
     for (const auto& [name, ok] : run.progress.ended) passed += ok ? 1 : 0;
     const auto running = run.hung_test();
@@ -60,6 +60,29 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
             run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", run.rest->passed()));
     }
     const std::string during = running ? fmt::format(" during {}", *running) : "";
+    // Every test ended, then the program did not end well: the exit is graded like one more
+    // test, so that the release and sanitizer runs give the same verdict.
+    const bool after_the_tests = run.progress.finished && !running && total > 0 &&
+                                 (p.stuck_at_exit || p.termination == Termination::signaled);
+    if (after_the_tests) {
+        c.message = p.stuck_at_exit
+                        ? "every test ended, but the test binary never exited: a static "
+                          "destructor or a thread that is never joined blocks the end of the "
+                          "program"
+                        : fmt::format(
+                              "every test ended, but the test binary then {} (in a "
+                              "static destructor or at exit)",
+                              p.describe());
+        c.details.push_back(
+            "a clean exit counts as one more test: fix what runs after main() returns (static "
+            "objects' destructors, threads still running, atexit handlers)");
+        for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
+        c.data["stuck_at_exit"] = p.stuck_at_exit;
+        ++total;  // the exit
+        c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
+        for (auto& line : last_lines(p.err, 15)) c.data["stderr_tail"].push_back(std::move(line));
+        return;
+    }
     if (p.termination == Termination::failed_to_start) {
         c.status = CheckStatus::error;
         c.message = "could not run the test binary: " + p.start_error;
@@ -157,6 +180,7 @@ CheckResult run_tests_check(KataRun& k) {
     tests.tamper = tests_run.tamper;
     apply_test_visibility(tests, tests_run, k.exercise.hidden_tests);
     if (tests_run.hung()) k.hung_test = tests_run.hung_test().value_or("");
+    if (tests_run.process.stuck_at_exit) run.exit_hang_proven = true;
     return tests;
 }
 

@@ -155,6 +155,8 @@ std::string ProcessOutcome::describe() const {
         case Termination::signaled:
             return "killed by " + signal_name(signal);
         case Termination::timed_out:
+            if (stuck_at_exit)
+                return "finished its work but never exited (stopped after the grace period)";
             return fmt::format("timed out after {:.1f} s",
                                static_cast<double>(elapsed.count()) / 1000.0);
         case Termination::failed_to_start:
@@ -398,6 +400,19 @@ class OutputPump {
         while (open_ > 0 && std::chrono::steady_clock::now() < end) pump(50);
     }
 
+    /// Whether the channel has carried `marker` (checked over the bytes that arrived since the
+    /// last call, plus an overlap for a marker cut between two reads).
+    bool channel_carried(const std::string& marker) {
+        if (marker.empty()) return false;
+        if (!marker_seen_) {
+            const std::size_t from =
+                marker_scanned_ > marker.size() ? marker_scanned_ - marker.size() : 0;
+            marker_seen_ = channel_.find(marker, from) != std::string::npos;
+            marker_scanned_ = channel_.size();
+        }
+        return marker_seen_;
+    }
+
     void take(ProcessOutcome& outcome) {
         outcome.out = out_.take(outcome.dropped_bytes);
         outcome.err = err_.take(outcome.dropped_bytes);
@@ -419,6 +434,8 @@ class OutputPump {
     std::size_t channel_cap_;
     std::string channel_;
     std::size_t channel_dropped_ = 0;
+    bool marker_seen_ = false;
+    std::size_t marker_scanned_ = 0;
     std::array<char, 65536> buf_{};
 };
 
@@ -442,16 +459,29 @@ bool wait_for_child(pid_t pid, std::chrono::steady_clock::time_point deadline, b
                     const ProcessSpec& spec, OutputPump& pump, ProcessOutcome& outcome,
                     int& status) {
     auto next_scan = std::chrono::steady_clock::now();
+    bool exit_due = false;
     for (;;) {
+        if (!exit_due && pump.channel_carried(spec.exit_marker)) {
+            exit_due = true;
+            const auto by = std::chrono::steady_clock::now() + spec.exit_grace;
+            if (by < deadline) {
+                deadline = by;
+                outcome.stuck_at_exit = true;  // cleared below if the exit comes in time
+            }
+        }
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pump.pump(static_cast<int>(std::min<long long>(left.count(), 50)));
-        if (waitpid(pid, &status, WNOHANG) == pid) return true;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            outcome.stuck_at_exit = false;
+            return true;
+        }
         if (!watched || std::chrono::steady_clock::now() < next_scan) continue;
         next_scan = std::chrono::steady_clock::now() + std::chrono::milliseconds(40);
         outcome.limit_exceeded = broken_limit(spec.sandbox, pid);
         if (!outcome.limit_exceeded.empty()) {
+            outcome.stuck_at_exit = false;
             kill(-pid, SIGKILL);
             waitpid(pid, &status, 0);
             return true;

@@ -63,6 +63,12 @@ struct ProcessSpec {
     /// it, and what was written cannot be taken back: a record the child sent while a test ran
     /// stays what it was, whatever the child does to its files afterwards.
     bool result_channel = false;
+    /// When the channel carries this text (the harness's "finished" record), the child has
+    /// `exit_grace` left to exit, whatever remains of the deadline: a program whose work is
+    /// done but that never ends (a static destructor that blocks, a thread never joined) is
+    /// stopped in seconds, and ProcessOutcome::stuck_at_exit says so.
+    std::string exit_marker;
+    std::chrono::milliseconds exit_grace{std::chrono::seconds(5)};
 };
 
 /// The descriptor at which a child started with ProcessSpec::result_channel finds the write end
@@ -96,6 +102,9 @@ struct ProcessOutcome {
     /// output_cap bytes; channel_dropped counts the rest.
     std::string channel;
     std::size_t channel_dropped = 0;
+    /// Timed out within exit_grace of sending ProcessSpec::exit_marker: the work was done, the
+    /// exit never came.
+    bool stuck_at_exit = false;
 
     bool ok() const { return termination == Termination::exited && exit_code == 0; }
     /// "exited with code 1", "killed by SIGSEGV (segmentation fault)", "timed out after 20 s".

@@ -134,6 +134,10 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
         extra.erase(timed);
         spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--no-timing"));
     }
+    if (const auto tsan = std::find(extra.begin(), extra.end(), "--tsan"); tsan != extra.end()) {
+        extra.erase(tsan);  // likewise: graded under ThreadSanitizer too
+        spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--no-tsan"));
+    }
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.env = base_environment();
     spec.deadline = std::chrono::minutes(5);
@@ -516,6 +520,19 @@ TEST(Fixtures, AnIncludeOfTheReferenceIsRefused) {
         << message(build);
     EXPECT_FALSE(tamper(build).empty());
     EXPECT_EQ(g.report["score"], 0);
+}
+
+TEST(Fixtures, AProgramThatNeverExitsGetsOneVerdictInSeconds) {
+    const Graded g = grade_fixture("static-destructor-never-returns", {"--tsan"});
+    const auto& tests = g.check("tests");
+    EXPECT_EQ(tests["status"], "fail");
+    EXPECT_NE(message(tests).find("every test ended, but the test binary never exited"),
+              std::string::npos)
+        << message(tests);
+    EXPECT_NE(message(tests).find("10 of 11"), std::string::npos) << message(tests);
+    // The sanitizer run is not graded on a failing suite; it never waits out the hang either.
+    EXPECT_NE(g.check("tsan")["status"], "pass");
+    EXPECT_LT(g.process.elapsed, std::chrono::seconds(60));
 }
 
 /// Ctrl-C while a test hangs: the grader stops every child and leaves no process behind.
