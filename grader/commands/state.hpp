@@ -15,6 +15,9 @@
 
 namespace interleave {
 
+/// The suffix of KataProgress::next_check for a check that was not run ("tsan (not run)").
+inline constexpr const char* kNotRun = " (not run)";
+
 struct KataProgress {
     bool graded = false;  ///< false until a grade of exercises/ covered this kata
     double score = 0;

@@ -176,6 +176,35 @@ TEST(ListCommand, StatusesFollowStateAndFiles) {
     EXPECT_NE(out.str().find("stale (changed since last check)"), std::string::npos);
 }
 
+TEST(ListCommand, AQuickRunNeverDowngradesTheRecordOfTheSameFiles) {
+    TempProject p;
+    MapStubSource stubs = p.stubs();
+    StudentState s;
+    p.write("01-counter/counter.hpp", "// solved\n");
+    record_grade(s, p.graded("counter", 100), p.course, p.exercises());
+    // The same files, checked again with --no-tsan --no-timing: tests pass, two checks not run.
+    GradeReport quick = p.graded("counter", 60);
+    quick.katas[0].checks[0].max_score = 60;
+    quick.katas[0].checks[0].status = CheckStatus::pass;
+    quick.katas[0].checks.push_back(
+        CheckResult{"tsan", CheckStatus::skipped, 0, 20, "disabled", {}, {}, 0});
+    quick.katas[0].checks.push_back(
+        CheckResult{"timing", CheckStatus::skipped, 0, 20, "disabled", {}, {}, 0});
+    total_up(quick.katas[0]);
+    record_grade(s, quick, p.course, p.exercises());
+    auto rows = list_rows(p.course, s, stubs, p.exercises());
+    EXPECT_EQ(rows[0].status, "passing");
+    EXPECT_EQ(rows[0].last_score, "100/100");
+
+    // After an edit the quick run is the record, and says what it did not run.
+    p.write("01-counter/counter.hpp", "// solved, then edited\n");
+    record_grade(s, quick, p.course, p.exercises());
+    rows = list_rows(p.course, s, stubs, p.exercises());
+    EXPECT_EQ(rows[0].status, "passing what ran; some checks not run");
+    EXPECT_EQ(rows[0].last_score, "60/100");
+    EXPECT_EQ(rows[0].next, "tsan (not run)");
+}
+
 TEST(ListCommand, GradeKeepsHintCount) {
     TempProject p;
     StudentState s;
