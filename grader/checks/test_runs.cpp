@@ -139,6 +139,9 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.env["KATA_TEST_TIMEOUT_MS"] =
         std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
+    // No thread running at all for this long is a deadlock or a lost wake-up (the harness's
+    // watchdog says so in seconds); sanitizers slow everything, so they get longer.
+    spec.env["KATA_STALL_MS"] = (o.sanitizer || o.address_sanitizer) ? "15000" : "5000";
     if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
     if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");
     if (o.address_sanitizer) {
