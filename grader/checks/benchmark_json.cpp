@@ -32,9 +32,12 @@ std::map<std::string, BenchmarkSamples> parse_benchmark_json(const std::string& 
     std::map<std::string, BenchmarkSamples> out;
     for (const auto& b : doc["benchmarks"]) {
         if (b.value("run_type", "") != "iteration") continue;
-        if (b.contains("error_occurred") && b["error_occurred"].get<bool>()) continue;
-        const std::string unit = b.value("time_unit", "ns");
         auto& s = out[b.value("run_name", b.value("name", ""))];
+        if (b.value("error_occurred", false)) {
+            s.errors.push_back(b.value("error_message", std::string("(no message)")));
+            continue;
+        }
+        const std::string unit = b.value("time_unit", "ns");
         s.real_time_ns.push_back(to_ns(b.value("real_time", 0.0), unit));
         s.cpu_time_ns.push_back(to_ns(b.value("cpu_time", 0.0), unit));
         for (const auto& [key, value] : b.items()) {

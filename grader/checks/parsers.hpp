@@ -78,6 +78,9 @@ struct BenchmarkSamples {
     std::vector<double> real_time_ns;
     std::vector<double> cpu_time_ns;
     std::map<std::string, std::vector<double>> counters;
+    /// The error messages of repetitions that stopped with state.SkipWithError() (the harness
+    /// does so when the student's code misbehaves): such a repetition adds no sample.
+    std::vector<std::string> errors;
 };
 
 /// Parses --benchmark_out JSON: the repetitions (run_type "iteration") grouped by run_name,

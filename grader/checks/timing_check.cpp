@@ -21,6 +21,8 @@ struct Measured {
     double best_case = 0;
     double free_cores = 0;  ///< median of the benchmark's free_cores counter, when required
     std::string error;      ///< a benchmark or counter missing from the results
+    /// The benchmark stopped on the student's code (SkipWithError): its message.
+    std::string student_error;
 };
 
 Measured measure(const TimingSpec& spec, const Comparison& cmp,
@@ -45,6 +47,10 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
     if (student == samples.end()) {
         m.error = fmt::format("benchmark \"{}\" is missing from the results (found: {})",
                               cmp.student, available());
+        return m;
+    }
+    if (!student->second.errors.empty()) {
+        m.student_error = student->second.errors.front();
         return m;
     }
     if (!cmp.baseline.empty()) {
@@ -118,6 +124,15 @@ CheckResult judge_timing(const TimingSpec& spec,
     std::vector<std::string> summaries;
     for (const auto& cmp : spec.comparisons) {
         const Measured m = measure(spec, cmp, samples);
+        if (!m.student_error.empty()) {
+            // The harness stopped the benchmark because the code misbehaved: the student's bug,
+            // quoted, not the grader's.
+            c.status = CheckStatus::fail;
+            c.message = fmt::format("{}: the benchmark stopped on your code: {}", cmp.name,
+                                    m.student_error);
+            c.score = 0;
+            return c;
+        }
         if (!m.error.empty()) {
             c.status = CheckStatus::error;
             c.message = m.error;
@@ -156,8 +171,10 @@ CheckResult judge_timing(const TimingSpec& spec,
             cmp.name, m.ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, m.spread,
             spec.min_free_cores > 0 ? std::optional<double>(m.free_cores) : std::nullopt});
     }
-    c.details = summaries;
     c.message = timing_message(spec, c, summaries, starved_cores);
+    // The evidence lists every comparison but the one the headline already says.
+    for (const auto& line : summaries)
+        if (line != c.message) c.details.push_back(line);
     if (c.inconclusive) {
         c.status = CheckStatus::error;
     } else if (c.status != CheckStatus::pass && !spec.advice.empty()) {

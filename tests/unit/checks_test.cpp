@@ -239,6 +239,32 @@ TEST(JudgeTiming, FullPartialAndNoCredit) {
     EXPECT_NE(none.message.find("no credit"), std::string::npos);
 }
 
+TEST(JudgeTiming, TheHeadlineIsNotRepeatedInTheEvidence) {
+    const auto full = judge_timing(spec_with(0.6, 0.9), samples({50, 52, 51}, {100, 101, 102}));
+    for (const auto& d : full.details) EXPECT_NE(d, full.message);
+}
+
+TEST(JudgeTiming, ABenchmarkStoppedOnTheStudentsCodeIsAFailQuotingIt) {
+    auto s = samples({}, {100, 101, 102});
+    s["S"].errors.push_back("crawl() did not report every URL exactly once");
+    const auto c = judge_timing(spec_with(0.6, 0.9), s);
+    EXPECT_EQ(c.status, CheckStatus::fail) << c.message;
+    EXPECT_FALSE(c.infrastructure);
+    EXPECT_NE(c.message.find("the benchmark stopped on your code: crawl() did not report every "
+                             "URL exactly once"),
+              std::string::npos)
+        << c.message;
+}
+
+TEST(BenchmarkJson, AnErroredRunKeepsItsMessage) {
+    const auto s = parse_benchmark_json(R"({"benchmarks": [
+        {"run_name": "S", "run_type": "iteration", "error_occurred": true,
+         "error_message": "lost URLs", "real_time": 0, "cpu_time": 0, "time_unit": "ns"}]})");
+    ASSERT_EQ(s.count("S"), 1u);
+    EXPECT_TRUE(s.at("S").real_time_ns.empty());
+    EXPECT_EQ(s.at("S").errors, std::vector<std::string>{"lost URLs"});
+}
+
 TEST(JudgeTiming, NoisyMissIsInconclusiveNotAFail) {
     const auto c = judge_timing(spec_with(0.6, 0.9), samples({80, 200, 210}, {100, 101, 102}));
     EXPECT_EQ(c.status, CheckStatus::error);
