@@ -61,9 +61,10 @@ struct TestBinaryRun {
     /// results stream's protocol, a results file that contradicts the stream. The results above
     /// are already corrected (the stream wins; a test it does not vouch for failed).
     std::vector<std::string> tamper;
-    /// When a hang stopped the binary: the results of the tests that had not run yet, from one
-    /// more run of the binary with only those (a hang then costs one test, not all that
-    /// follow). Absent when nothing was left; partial when that run stopped too.
+    /// When a hang or a crash stopped the binary in a test: the results of the tests that had
+    /// not run yet, from one more run of the binary with only those (one bug then costs one
+    /// test, not all that follow). Absent when nothing was left; partial when that run stopped
+    /// too.
     std::optional<TestRunSummary> rest;
 
     /// The test that hung (the watchdog's, else the one running at the deadline), if any.

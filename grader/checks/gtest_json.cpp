@@ -123,7 +123,10 @@ Progress parse_progress(const std::string& text) {
         const auto space = line.find(' ');
         const std::string verb = line.substr(0, space);
         const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-        if (p.finished) {
+        if (verb == "abort" && p.begun && !rest.empty()) {
+            // std::terminate's reason, from the harness's handler (at exit too).
+            if (!p.abort_reason) p.abort_reason = rest;
+        } else if (p.finished) {
             violation("a record after the last test had finished", line);
         } else if (verb == "begin" && rest.empty()) {
             if (p.begun) violation("a second \"begin\"", line);

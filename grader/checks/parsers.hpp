@@ -52,8 +52,11 @@ struct Progress {
     std::map<std::string, bool> ended;  ///< test -> passed, from its first "end" record
     std::vector<std::string> started;   ///< in order
     std::optional<std::string> hung;    ///< set by the watchdog
-    bool begun = false;                 ///< the harness's main() started ("begin")
-    bool finished = false;              ///< every test was done ("finished")
+    /// Why std::terminate was called ("uncaught exception std::runtime_error: boom"), from the
+    /// harness's terminate handler.
+    std::optional<std::string> abort_reason;
+    bool begun = false;     ///< the harness's main() started ("begin")
+    bool finished = false;  ///< every test was done ("finished")
     /// Tests with a second "end" record that contradicts the first: counted as failed.
     std::set<std::string> disputed;
     /// Records that break the protocol (before "begin", after "finished", an "end" of a test

@@ -223,10 +223,14 @@ bool leak_sanitizer_unavailable(const TestBinaryRun& run) {
            run.sanitizer_log.find(needle) != std::string::npos;
 }
 
-/// One more run of the tests a hang left unrun (see TestBinaryRun::rest).
+/// One more run of the tests a hang or a crash left unrun (see TestBinaryRun::rest).
 std::optional<TestRunSummary> run_rest_after_hang(ProcessRunner& runner, const TestRunOptions& o,
                                                   const TestBinaryRun& run) {
-    if (!run.hung() || run.results || !o.gtest_filter.empty()) return std::nullopt;
+    // A crash in the middle of a test stops the binary just as a hang does.
+    const bool crashed_in_test =
+        run.process.termination == Termination::signaled && run.progress.running().has_value();
+    if ((!run.hung() && !crashed_in_test) || run.results || !o.gtest_filter.empty())
+        return std::nullopt;
     const std::string hung = run.hung_test().value_or("");
     std::string rest;
     for (const auto& t : run.listed) {
@@ -372,18 +376,25 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
               "--benchmark_out_format=json"};
     const ProcessOutcome o = runner.run(p);
     result.seconds = static_cast<double>(o.elapsed.count()) / 1000.0;
+    const ChannelContent channel = read_channel(o.channel, token);
     if (!o.ok()) {
         result.error = fmt::format("the benchmark binary {}", o.describe());
+        for (const auto& r : channel.records) {
+            if (r.rfind("abort ", 0) == 0) {
+                result.error += ": " + r.substr(6);
+                break;
+            }
+        }
         return result;
     }
-    const ChannelContent channel = read_channel(o.channel, token);
     for (const auto& line : channel.foreign)
         result.tamper.push_back("results channel: a line without the harness's token: \"" + line +
                                 "\"");
     if (o.channel_dropped > 0)
         result.tamper.push_back(fmt::format(
             "results channel: {} bytes past the channel's cap were dropped", o.channel_dropped));
-    const bool finished = !channel.records.empty() && channel.records.back() == "finished";
+    const bool finished = std::find(channel.records.begin(), channel.records.end(), "finished") !=
+                          channel.records.end();
     if (channel.blocks.size() != 1 || channel.blocks.front().first != "report" || !finished) {
         result.error = fmt::format(
             "the benchmark binary exited normally but did not send its report to the grader ({} "

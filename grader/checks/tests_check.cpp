@@ -36,6 +36,18 @@ void judge_finished_run(CheckResult& c, const TestBinaryRun& run, const Workspac
     }
 }
 
+/// Why the binary aborted, in its own words: the uncaught exception the harness's terminate
+/// handler named, or a failed assert()'s line from standard error. Empty when neither says.
+std::string abort_reason(const TestBinaryRun& run) {
+    if (run.progress.abort_reason) return *run.progress.abort_reason;
+    for (const auto& line : lines_of(run.process.err)) {
+        const auto at = line.find("Assertion `");
+        if (at != std::string::npos && line.find("' failed.") != std::string::npos)
+            return "failed assertion: " + line.substr(at);
+    }
+    return {};
+}
+
 /// The binary stopped before GoogleTest could write its results (or wrote none): the verdict
 /// says how it stopped and during which test, from the progress the harness recorded.
 void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed,
@@ -55,9 +67,15 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
                 c.data["failed"].push_back(t.name);
             }
         }
-        c.details.push_back(fmt::format(
-            "the {} test{} after the hang ran again in a new process: {} passed",
-            run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", run.rest->passed()));
+        const char* what = run.hung() ? "hang" : "crash";
+        c.details.push_back(
+            run.rest->tests.empty()
+                ? fmt::format("the tests after the {} ran again in a new process, which stopped "
+                              "in its first test too",
+                              what)
+                : fmt::format("the {} test{} after the {} ran again in a new process: {} passed",
+                              run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", what,
+                              run.rest->passed()));
     }
     const std::string during = running ? fmt::format(" during {}", *running) : "";
     // Every test ended, then the program did not end well: the exit is graded like one more
@@ -106,7 +124,9 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
         c.message = fmt::format("{}{}", p.limit_exceeded,
                                 running ? fmt::format(" (during {})", *running) : "");
     } else if (p.termination == Termination::signaled) {
-        c.message = fmt::format("crashed{}: {}", during, p.describe());
+        const std::string reason = abort_reason(run);
+        c.message = fmt::format("crashed{}: {}{}", during, p.describe(),
+                                reason.empty() ? "" : ": " + reason);
     } else if (run.premature_exit) {
         c.message = fmt::format(
             "the test binary stopped{}: exit() or quick_exit() was called before the tests "
@@ -118,9 +138,13 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
             "was not written by the test framework and is ignored",
             during);
     } else if (p.termination == Termination::exited && p.exit_code != 0 && p.exit_code != 1) {
-        c.message = fmt::format(
-            "the test binary {}{} (an uncaught exception or std::terminate prints above)",
-            p.describe(), during);
+        const std::string reason = abort_reason(run);
+        c.message =
+            reason.empty()
+                ? fmt::format(
+                      "the test binary {}{} (an uncaught exception or std::terminate prints above)",
+                      p.describe(), during)
+                : fmt::format("the test binary {}{}: {}", p.describe(), during, reason);
     } else {
         c.message =
             fmt::format("the test binary {} without writing its results{}", p.describe(), during);

@@ -5,8 +5,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cxxabi.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <typeinfo>
 
 namespace kata_support {
 
@@ -36,7 +41,32 @@ int unpredictable_descriptor() {
     return static_cast<int>(lo + static_cast<long>(r % static_cast<unsigned int>(high - lo - 8)));
 }
 
+/// What std::terminate was called for: the uncaught exception's type and what(), when there is
+/// one. Sent as an "abort <reason>" record and printed, then the process aborts as it would have.
+[[noreturn]] void explain_terminate() {
+    std::string why = "std::terminate was called with no exception in flight";
+    if (const std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            int status = 0;
+            char* name = abi::__cxa_demangle(typeid(x).name(), nullptr, nullptr, &status);
+            why = std::string("uncaught exception ") + (status == 0 ? name : typeid(x).name()) +
+                  ": " + x.what();
+            std::free(name);
+        } catch (...) {
+            why = "uncaught exception of a type not derived from std::exception";
+        }
+    }
+    for (char& c : why) c = (c == '\n' || c == '\r') ? ' ' : c;
+    send_record("abort " + why);
+    std::fprintf(stderr, "\n[ TERMINATE ] %s\n", why.c_str());
+    std::fflush(stderr);
+    std::abort();
+}
+
 __attribute__((constructor(101))) void take_the_channel() {
+    std::set_terminate(explain_terminate);
     const char* fd = std::getenv("KATA_RESULT_FD");
     const char* token = std::getenv("KATA_RESULT_TOKEN");
     if (fd != nullptr && token != nullptr && *token != '\0') {
@@ -72,8 +102,8 @@ void send_record(const std::string& record) {
 
 void send_block(const std::string& name, const std::string& payload) {
     if (g_fd < 0) return;
-    write_all(std::string(g_token) + " block " + name + " " + std::to_string(payload.size()) + "\n" + payload +
-              "\n");
+    write_all(std::string(g_token) + " block " + name + " " + std::to_string(payload.size()) +
+              "\n" + payload + "\n");
 }
 
 }  // namespace kata_support
