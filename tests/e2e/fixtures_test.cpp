@@ -236,6 +236,9 @@ TEST(Fixtures, ExceptionInAWorkerThreadIsACrash) {
     const Graded g = grade_fixture("thread-exception");
     const auto& tests = g.check("tests");
     EXPECT_NE(message(tests).find("killed by SIGABRT"), std::string::npos) << message(tests);
+    EXPECT_NE(message(tests).find("uncaught exception std::runtime_error: not today"),
+              std::string::npos)
+        << message(tests);
 }
 
 TEST(Fixtures, InfiniteLoopIsAHang) {

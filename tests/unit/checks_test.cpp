@@ -71,6 +71,38 @@ TEST(JudgeTests, ALimitOfTheSandboxIsItsOwnVerdict) {
         "tests pass");
 }
 
+TEST(JudgeTests, AnAbortSaysWhy) {
+    TestBinaryRun run;
+    run.listed = {"Q.a", "Q.b"};
+    run.process.termination = Termination::signaled;
+    run.process.signal = 6;
+    run.progress =
+        parse_progress("begin\nstart Q.a\nabort uncaught exception std::logic_error: no\n");
+    EXPECT_NE(judge_tests(run, 60, test_workspace())
+                  .message.find("during Q.a: killed by SIGABRT (abort: a failed assertion or "
+                                "std::terminate): uncaught exception std::logic_error: no"),
+              std::string::npos);
+    run.progress = parse_progress("begin\nstart Q.a\n");
+    run.process.err = "counter_tests: counter.hpp:9: void f(): Assertion `n > 0' failed.\n";
+    EXPECT_NE(judge_tests(run, 60, test_workspace())
+                  .message.find(": failed assertion: Assertion `n > 0' failed."),
+              std::string::npos);
+}
+
+TEST(JudgeTests, EveryTestEndedButTheExitNeverCame) {
+    TestBinaryRun run = finished_run(2, 0);
+    run.results.reset();
+    run.process.termination = Termination::timed_out;
+    run.process.stuck_at_exit = true;
+    run.progress = parse_progress(
+        "begin\nstart S.pass0\nend S.pass0 pass\nstart S.pass1\nend S.pass1 pass\nfinished\n");
+    const CheckResult c = judge_tests(run, 60, test_workspace());
+    EXPECT_EQ(c.status, CheckStatus::fail);
+    EXPECT_NEAR(c.score, 40, 1e-9);
+    EXPECT_NE(c.message.find("never exited"), std::string::npos) << c.message;
+    EXPECT_NE(c.message.find("2 of 3 tests pass"), std::string::npos) << c.message;
+}
+
 TEST(JudgeTests, AResultsFileLeftMidTestIsIgnored) {
     TestBinaryRun run = finished_run(2, 0);
     run.progress = parse_progress("begin\nstart S.pass0\n");
