@@ -6,6 +6,8 @@
 
 #include <regex>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace interleave {
 
@@ -15,6 +17,29 @@ std::vector<std::string> lines_of(const std::string& text) {
     std::string line;
     while (std::getline(in, line)) out.push_back(line);
     return out;
+}
+
+std::string readable_type_names(std::string text) {
+    static const std::vector<std::pair<std::string, std::string>> kSpellings{
+        {"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+         "std::string"},
+        {"std::basic_string<char, std::char_traits<char>, std::allocator<char> >", "std::string"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000000000l> >", "std::chrono::nanoseconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000000l> >", "std::chrono::microseconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000l> >", "std::chrono::milliseconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1l> >", "std::chrono::seconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000000000l>>", "std::chrono::nanoseconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000000l>>", "std::chrono::microseconds"},
+        {"std::chrono::duration<long, std::ratio<1l, 1000l>>", "std::chrono::milliseconds"},
+        {"std::__cxx11::", "std::"},
+    };
+    for (const auto& [from, to] : kSpellings) {
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+            text.replace(at, from.size(), to);
+            at += to.size();
+        }
+    }
+    return text;
 }
 
 /// A GoogleTest failure ("path:line\nmessage...") with the path shortened, at most `max` lines.

@@ -19,8 +19,12 @@ std::vector<std::string> lines_of(const std::string& text);
 /// The last `n` lines of `text` (all of them when there are fewer).
 std::vector<std::string> last_lines(const std::string& text, std::size_t n);
 
+/// Standard types as a person writes them: "std::chrono::duration<long, std::ratio<1l,
+/// 1000000000l> >" -> "std::chrono::nanoseconds", the long spelling of std::string -> std::string.
+std::string readable_type_names(std::string text);
+
 /// A GoogleTest failure ("path:line\nmessage...") with the path shortened, at most `max` lines.
-std::string tidy_failure(const Workspace& ws, const std::string& failure, std::size_t max = 8);
+std::string tidy_failure(const Workspace& ws, const std::string& failure, std::size_t max = 20);
 
 /// Is this path one of the student's files (inside the stage folder)?
 bool is_student_path(const Workspace& ws, const std::string& path);

@@ -5,11 +5,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 namespace interleave {
 
 namespace {
+
+/// Credit comes in steps of 1 / kCreditSteps of a comparison's share.
+constexpr double kCreditSteps = 20;
 
 /// One comparison as measured, before it is judged.
 struct Measured {
@@ -139,9 +143,14 @@ CheckResult judge_timing(const TimingSpec& spec,
             c.score = 0;
             return c;
         }
-        const double fraction = std::clamp(
-            (cmp.zero_credit_ratio - m.ratio) / (cmp.zero_credit_ratio - cmp.full_credit_ratio),
-            0.0, 1.0);
+        // On a grid of 5%: a measurement noise of a few percent must not move the score by
+        // fractions of a point from one run of the same code to the next.
+        const double fraction =
+            std::round(std::clamp((cmp.zero_credit_ratio - m.ratio) /
+                                      (cmp.zero_credit_ratio - cmp.full_credit_ratio),
+                                  0.0, 1.0) *
+                       kCreditSteps) /
+            kCreditSteps;
         const bool noisy = m.spread > spec.max_spread;
         // Noise makes a verdict doubtful only when it could have changed it: a comparison whose
         // most favourable ratio still earns no credit is judged however noisy the machine.

@@ -37,11 +37,13 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, const Workspace& ws
     std::set<std::string> seen;
     std::string first;
     for (const auto& r : reports) {
-        if (!seen.insert(r.summary).second) continue;
         std::string line = r.kind;
         for (std::size_t i = 0; i < r.accesses.size() && i < 2; ++i) {
             line += (i == 0 ? ": " : "; ") + describe_access(ws, r.accesses[i]);
         }
+        // Two reports that read the same to a person are one problem.
+        line = readable_type_names(line);
+        if (!seen.insert(line).second) continue;
         if (first.empty()) first = line;
         c.details.push_back(line);
         c.data["reports"].push_back(

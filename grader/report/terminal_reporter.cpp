@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace interleave {
 
 namespace {
@@ -21,8 +23,9 @@ class TerminalReporter final : public Reporter {
             for (const auto& c : k.checks) {
                 out << fmt::format("  {} {:<7} {:>7}  {}\n", mark(c.status), c.name,
                                    c.max_score > 0 ? points(c.score, c.max_score) : "", c.message);
+                // Four lines of evidence, or all of them when only one more would be hidden.
                 const std::size_t limit =
-                    style_.verbose ? c.details.size() : std::min<std::size_t>(c.details.size(), 4);
+                    style_.verbose || c.details.size() <= 5 ? c.details.size() : std::size_t{4};
                 for (std::size_t i = 0; i < limit; ++i) out << indent(c.details[i]) << "\n";
                 if (limit < c.details.size()) {
                     out << fmt::format(
@@ -35,10 +38,13 @@ class TerminalReporter final : public Reporter {
         for (const auto& n : report.notes) out << "\n" << paint("33", "note: ") << n << "\n";
         out << "\n"
             << paint("1",
-                     fmt::format(
-                         "Total: {} ({:.0f}%)  in {:.1f} s", points(report.score, report.max_score),
-                         report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0,
-                         report.seconds))
+                     fmt::format("Total: {} ({:.0f}%)  in {:.1f} s",
+                                 points(report.score, report.max_score),
+                                 // Rounded down: 99.81 of 100 is not 100%.
+                                 report.max_score > 0
+                                     ? std::floor(100.0 * report.score / report.max_score + 1e-9)
+                                     : 0.0,
+                                 report.seconds))
             << "\n";
         if (report.pending_points > 0) {
             out << paint("1",

@@ -32,6 +32,12 @@ using Duration = kata::Clock::duration;
 double ms(Duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
+
+/// ms(d) rounded for a failure message.
+std::string shown_ms(Duration d) {
+    return kata::for_people(ms(d));
+}
+
 double seconds(Duration d) {
     return std::chrono::duration<double>(d).count();
 }
@@ -293,20 +299,20 @@ TEST(TokenBucketRefill, AcquireSleepsExactlyTheMissingTime) {
     ASSERT_FALSE(clock.spun()) << kSpinMessage;
     EXPECT_NEAR(ms(first), 250.0, 0.1)
         << "an empty bucket earning 4 tokens/s has one token after 250 ms; acquire() returned "
-        << ms(first) << " ms";
+        << shown_ms(first) << " ms";
     EXPECT_NEAR(ms(clock.slept()), 250.0, 0.1)
         << "acquire() must sleep on the clock for the missing 250 ms (it slept "
-        << ms(clock.slept()) << " ms in total)";
+        << shown_ms(clock.slept()) << " ms in total)";
     const Duration second = bucket.acquire(2);
     EXPECT_NEAR(ms(second), 500.0, 0.1)
-        << "2 missing tokens at 4 tokens/s take 500 ms; acquire(2) returned " << ms(second)
+        << "2 missing tokens at 4 tokens/s take 500 ms; acquire(2) returned " << shown_ms(second)
         << " ms";
     clock.advance(75ms);  // 0.3 of a token
     const Duration partial = bucket.acquire();
     EXPECT_NEAR(ms(partial), 175.0, 0.1)
         << "with 0.3 tokens in the bucket only 0.7 of a token (175 ms) is missing; acquire() "
            "returned "
-        << ms(partial) << " ms";
+        << shown_ms(partial) << " ms";
     clock.advance(10s);
     const Duration before = clock.slept();
     EXPECT_EQ(bucket.acquire(), Duration::zero()) << "tokens were there: acquire() must not wait";
@@ -321,7 +327,7 @@ TEST(TokenBucketRefill, TryAcquireForNeverSleepsPastItsTimeout) {
     EXPECT_FALSE(bucket.try_acquire_for(1, 100ms))
         << "the next token comes in 1 s, so try_acquire_for(1, 100 ms) must fail";
     EXPECT_EQ(clock.slept(), Duration::zero())
-        << "try_acquire_for(1, 100 ms) slept " << ms(clock.slept())
+        << "try_acquire_for(1, 100 ms) slept " << shown_ms(clock.slept())
         << " ms: the wait (1 s) is known to exceed the timeout, so it must return false at once, "
            "and it must never sleep past its timeout";
     ASSERT_FALSE(clock.spun()) << kSpinMessage;
@@ -334,7 +340,7 @@ TEST(TokenBucketRefill, TryAcquireForNeverSleepsPastItsTimeout) {
     EXPECT_NEAR(ms(slept), 1000.0, 0.1)
         << "try_acquire_for must sleep just until the token is there (1000 ms), "
            "it slept "
-        << ms(slept) << " ms";
+        << shown_ms(slept) << " ms";
     EXPECT_FALSE(bucket.try_acquire_for(1, 990ms))
         << "the next token is 1 s away: a 990 ms timeout is too short";
     EXPECT_FALSE(bucket.try_acquire_for(1, Duration::zero()))
@@ -435,14 +441,15 @@ TEST(TokenBucketConcurrency, RealTimeAdmissionsNeverExceedBurstPlusRateTimesElap
     const double total = static_cast<double>(admitted.load());
     EXPECT_LE(worst_excess, 1e-3)
         << kThreads << " threads (2 in acquire(), 6 in try_acquire()) were admitted "
-        << worst_excess << " more times than burst + rate x elapsed allows, " << worst_at * 1000
-        << " ms into the run (rate " << kRate << "/s, burst " << kBurst
+        << worst_excess << " more times than burst + rate x elapsed allows, "
+        << kata::for_people(worst_at * 1000) << " ms into the run (rate " << kRate << "/s, burst "
+        << kBurst
         << "). Two threads took the same token: refill, check and take must be one atomic step";
     // Only a sanity check that tokens flow: on a loaded machine the threads may get little CPU,
     // so the exact refill arithmetic is left to the fake-clock tests.
-    EXPECT_GT(total, kBurst) << "only " << total << " admissions in " << elapsed * 1000 << " ms at "
-                             << kRate << " tokens/s with burst " << kBurst
-                             << ": the bucket does not refill";
+    EXPECT_GT(total, kBurst) << "only " << total << " admissions in "
+                             << kata::for_people(elapsed * 1000) << " ms at " << kRate
+                             << " tokens/s with burst " << kBurst << ": the bucket does not refill";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,18 +462,18 @@ TEST(TokenBucketWaiting, BlockedAcquireSleepsInsteadOfSpinning) {
     Duration returned{};
     const kata::CpuUsage usage = kata::measure_thread_cpu([&] { returned = bucket.acquire(); });
     ASSERT_GE(ms(usage.wall), 200.0)
-        << "acquire() returned after " << ms(usage.wall)
+        << "acquire() returned after " << shown_ms(usage.wall)
         << " ms, but the bucket was empty and earns one token per 250 ms: it must wait";
     EXPECT_LT(usage.fraction(), 0.05)
         << "acquire() " << usage.describe()
         << ": it spins instead of sleeping (a blocked acquire() may use a few percent of a core "
            "at most; sleep on the clock for the time still missing)";
     EXPECT_GE(ms(returned), 200.0)
-        << "acquire() must return how long it waited (about 250 ms), it returned " << ms(returned)
-        << " ms";
+        << "acquire() must return how long it waited (about 250 ms), it returned "
+        << shown_ms(returned) << " ms";
     EXPECT_LE(ms(returned), ms(usage.wall) + 1.0)
-        << "acquire() claims it waited " << ms(returned) << " ms, longer than the "
-        << ms(usage.wall) << " ms the call took";
+        << "acquire() claims it waited " << shown_ms(returned) << " ms, longer than the "
+        << shown_ms(usage.wall) << " ms the call took";
 }
 
 TEST(TokenBucketWaiting, OtherCallsDoNotWaitBehindASleepingAcquire) {
@@ -494,7 +501,7 @@ TEST(TokenBucketWaiting, OtherCallsDoNotWaitBehindASleepingAcquire) {
     // Generous: 100 ms plus what the machine's own scheduling delays were during the call.
     const Duration limit = 100ms + 2 * probe_latency;
     EXPECT_LT(took, limit)
-        << "try_acquire() took " << ms(took)
+        << "try_acquire() took " << shown_ms(took)
         << " ms while another thread was waiting in acquire(): it never waits, so "
            "it must not queue behind a thread that sleeps while holding the lock. "
            "Release the lock before sleeping";
@@ -655,10 +662,10 @@ TEST(FetchAll, NeverExceedsTheRateInAnySlidingSecond) {
         }
     }
     EXPECT_LE(worst, allowed) << worst << " fetches started in the one-second window beginning "
-                              << worst_at << " ms into the run, at " << kRate
+                              << kata::for_people(worst_at) << " ms into the run, at " << kRate
                               << " per second: at most rate + burst = " << kRate + 1 << " may ("
                               << allowed << " allowed here, as threads reached the "
-                              << "fetch up to " << ms(latency)
+                              << "fetch up to " << shown_ms(latency)
                               << " ms late during the run). Do all workers "
                               << "share one bucket with burst 1?";
 }

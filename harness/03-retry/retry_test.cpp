@@ -59,7 +59,7 @@ struct Permanent : std::logic_error {
 };
 
 std::string ms(Duration d) {
-    return std::to_string(std::chrono::duration<double, std::milli>(d).count()) + " ms";
+    return kata::for_people(std::chrono::duration<double, std::milli>(d).count()) + " ms";
 }
 
 std::string list(const std::vector<Duration>& ds) {

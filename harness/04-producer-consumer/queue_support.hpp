@@ -200,9 +200,11 @@ class Crew {
             ADD_FAILURE() << "the workers stopped making progress (" << waited.count()
                           << " ms in total, no progress for at least " << stall.count()
                           << " ms). Still busy:" << stuck
-                          << "\n  A thread asleep in a queue call that nobody will wake is a lost "
-                             "wakeup (a missing notify, or notify_one where every waiter must "
-                             "wake) or a thread holding the lock while it waits.";
+                          << "\nA thread asleep in a queue call that nobody will wake is a lost "
+                             "wake-up: a missing notify; notify_one on a condition variable that "
+                             "producers and consumers share (it can wake a thread of the wrong "
+                             "kind, which goes back to sleep, and the right one never hears); or "
+                             "a thread that holds the lock while it waits for something else.";
         }
         return ok;
     }

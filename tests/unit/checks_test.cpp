@@ -1,5 +1,6 @@
 // Judging canned runs: every verdict kind gets its own, readable message.
 #include "checks/checks.hpp"
+#include "checks/evidence.hpp"
 #include "checks/source_scan.hpp"
 #include "grade/grade.hpp"
 #include "score/scorer.hpp"
@@ -450,6 +451,18 @@ TEST(SourceScan, AnIncludeThatLeavesTheFolderIsRefused) {
     EXPECT_EQ(findings("#  include </work/x/counter.hpp>\n"),
               std::vector<std::string>{"1 refused: includes a file outs"});
     EXPECT_TRUE(findings("#include \"sub/part.hpp\"\n").empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Evidence, StandardTypesAreWrittenAsPeopleWriteThem) {
+    EXPECT_EQ(interleave::readable_type_names(
+                  "Retry::wait(std::chrono::duration<long, std::ratio<1l, 1000000000l> >, "
+                  "std::__cxx11::basic_string<char, std::char_traits<char>, "
+                  "std::allocator<char> > const&)"),
+              "Retry::wait(std::chrono::nanoseconds, std::string const&)");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <latch>
 #include <random>
@@ -41,6 +42,15 @@ void run_together(int threads, Body body) {
 template <class T>
 inline void opaque(T& object) {
     asm volatile("" : : "r"(&object) : "memory");
+}
+
+/// A measured figure as people read it in a failure message (GoogleTest streams doubles with
+/// 17 digits: "204.05600999999999"): at most one decimal from 10 up, two below, none from 1000.
+inline std::string for_people(double value) {
+    const double a = value < 0 ? -value : value;
+    char text[48];
+    std::snprintf(text, sizeof text, a >= 1000 ? "%.0f" : a >= 10 ? "%.1f" : "%.2f", value);
+    return text;
 }
 
 /// The seed for randomised tests: KATA_SEED when set (to reproduce a failure), otherwise a fresh
