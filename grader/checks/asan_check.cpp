@@ -77,7 +77,7 @@ CheckResult judge_asan(const TestBinaryRun& run, int points, const Workspace& ws
 CheckResult run_asan_check(KataRun& k) {
     const int points = k.exercise.asan_points.value_or(0);
     if (!k.options.asan)
-        return skipped_check(CheckKind::asan, points, "AddressSanitizer disabled (--no-asan)");
+        return disabled_check(CheckKind::asan, points, "AddressSanitizer disabled (--no-asan)");
     return run_sanitizer_check(
         k, kAsan, points,
         [&](TestRunOptions& a) {

@@ -21,6 +21,12 @@ CheckResult skipped_check(CheckKind kind, double points, std::string why) {
     return c;
 }
 
+CheckResult disabled_check(CheckKind kind, double points, std::string why) {
+    CheckResult c = skipped_check(kind, points, std::move(why));
+    c.disabled = true;
+    return c;
+}
+
 CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
                                 const std::string& what) {
     CheckResult c;

@@ -137,6 +137,10 @@ CheckResult judge_timing(const TimingSpec& spec,
 /// Whether a timing result is too noisy to judge (the caller retries once, then reports it).
 bool timing_inconclusive(const CheckResult& timing);
 
+/// A check switched off for this grade: skipped, its points out of the maximum (see
+/// CheckResult::disabled), `why` naming the switch.
+CheckResult disabled_check(CheckKind kind, double points, std::string why);
+
 /// A build failure as a check: the first compiler errors, naming the student's files.
 CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
                                 const std::string& what);

@@ -252,7 +252,10 @@ std::optional<TestRunSummary> run_rest_after_hang(ProcessRunner& runner, const T
         TestCaseResult t;
         t.name = name;
         t.passed = passed;
-        if (!passed) t.failures.emplace_back("did not pass (in the run of the tests left after the first stop; that run stopped too, so its failure message is lost)");
+        if (!passed)
+            t.failures.emplace_back(
+                "did not pass (in the run of the tests left after the first stop; that run stopped "
+                "too, so its failure message is lost)");
         partial.tests.push_back(std::move(t));
     }
     return partial;

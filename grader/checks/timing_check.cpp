@@ -200,7 +200,7 @@ CheckResult run_timing_check(KataRun& k) {
     const Exercise& e = k.exercise;
     const int points = e.timing->points;
     if (!k.options.timing)
-        return skipped_check(CheckKind::timing, points, "timing disabled (--no-timing)");
+        return disabled_check(CheckKind::timing, points, "timing disabled (--no-timing)");
     k.step("timing");
     CheckResult timing;
     for (int attempt = 0; attempt < 2; ++attempt) {

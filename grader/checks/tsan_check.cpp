@@ -74,7 +74,7 @@ CheckResult judge_tsan(const TestBinaryRun& run, int points, const Workspace& ws
 CheckResult run_tsan_check(KataRun& k) {
     const int points = k.exercise.tsan_points.value_or(0);
     if (!k.options.tsan)
-        return skipped_check(CheckKind::tsan, points, "ThreadSanitizer disabled (--no-tsan)");
+        return disabled_check(CheckKind::tsan, points, "ThreadSanitizer disabled (--no-tsan)");
     const Exercise& e = k.exercise;
     return run_sanitizer_check(
         k, kTsan, points,

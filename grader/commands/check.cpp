@@ -73,9 +73,7 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
     if (next.ends_with(kNotRun)) next.resize(next.size() - std::string(kNotRun).size());
     if (next.empty()) {
         ctx.out << fmt::format("\n{}: full marks. `./kata list` shows what comes next.\n", e->id);
-    } else if (const CheckResult* c = k.find(next);
-               c != nullptr && c->status == CheckStatus::skipped &&
-               c->message.find("disabled") != std::string::npos) {
+    } else if (const CheckResult* c = k.find(next); c != nullptr && c->disabled) {
         ctx.out << fmt::format("\nnext check to pass: {} ({}: run `./kata check {}` without it)\n",
                                next, c->message, e->id);
     } else {

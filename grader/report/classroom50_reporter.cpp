@@ -3,7 +3,8 @@
 // collector checks the "schema" sentinel). Top-level keys: schema, classroom, assignment,
 // submission, commit, release, review, datetime, score, max-score, tests; each test has
 // test-name, passed, score and max-score. Scores are whole points: each check's score is
-// rounded, and the totals are the sums of the rounded values.
+// rounded, and the totals are the sums of the rounded values. `datetime` is COMMIT_DATETIME
+// (the graded commit's committer date) when set. Checks switched off are left out.
 #include "report/reporter.hpp"
 
 #include <fmt/format.h>
@@ -26,7 +27,7 @@ class Classroom50Reporter final : public Reporter {
             for (const auto& c : k.checks) {
                 // A manually graded part is left out: max-score is the automatic total, and a
                 // test that did not pass would read as points lost.
-                if (c.status == CheckStatus::pending) continue;
+                if (c.status == CheckStatus::pending || c.disabled) continue;
                 const long long s = std::llround(c.score);
                 const long long m = std::llround(c.max_score);
                 score += s;
@@ -39,17 +40,21 @@ class Classroom50Reporter final : public Reporter {
             }
         }
         const std::string commit = commit_url();
-        nlohmann::json doc{{"schema", "classroom50/result/v1"},
-                           {"classroom", env_or("CLASSROOM", "local")},
-                           {"assignment", env_or("ASSIGNMENT", report.course)},
-                           {"submission", env_or("SUBMISSION_TAG", "local")},
-                           {"commit", commit},
-                           {"release", env_or("RELEASE_URL", commit)},
-                           {"review", env_or("REVIEW_URL", commit)},
-                           {"datetime", context_.now_utc ? context_.now_utc() : std::string()},
-                           {"score", score},
-                           {"max-score", max_score},
-                           {"tests", tests}};
+        nlohmann::json doc{
+            {"schema", "classroom50/result/v1"},
+            {"classroom", env_or("CLASSROOM", "local")},
+            {"assignment", env_or("ASSIGNMENT", report.course)},
+            {"submission", env_or("SUBMISSION_TAG", "local")},
+            {"commit", commit},
+            {"release", env_or("RELEASE_URL", commit)},
+            {"review", env_or("REVIEW_URL", commit)},
+            // The graded commit's date (the same on every regrade, which is
+            // what lateness is judged on); the time of writing only without it.
+            {"datetime",
+             env_or("COMMIT_DATETIME", context_.now_utc ? context_.now_utc() : std::string())},
+            {"score", score},
+            {"max-score", max_score},
+            {"tests", tests}};
         out << doc.dump(2) << "\n";
     }
 

@@ -41,7 +41,7 @@ nlohmann::json classroom_payload(const GradeReport& report, const std::string& w
         for (const auto& c : k.checks) {
             // A manually graded part is neither passed nor failed, and max_score (the automatic
             // total) leaves its points out: the runner would count it as lost.
-            if (c.status == CheckStatus::pending) continue;
+            if (c.status == CheckStatus::pending || c.disabled) continue;
             const std::string status = classroom_status(c.status);
             any_error = any_error || status == "error";
             any_fail = any_fail || status == "fail";

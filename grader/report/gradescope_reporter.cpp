@@ -29,6 +29,14 @@ class GradescopeReporter final : public Reporter {
         nlohmann::json leaderboard = nlohmann::json::array();
         for (const auto& k : report.katas) {
             for (const auto& c : k.checks) {
+                if (c.disabled) {
+                    // Switched off by the course: shown, with no score, out of the total.
+                    tests.push_back(nlohmann::json{
+                        {"name", fmt::format("{} {} (switched off, not graded)", k.folder, c.name)},
+                        {"output", check_output(c)},
+                        {"visibility", "visible"}});
+                    continue;
+                }
                 if (c.status == CheckStatus::pending) {
                     // Graded by hand (a Gradescope manual question): shown, with no score, so
                     // its points are neither earned nor lost here.
@@ -61,6 +69,10 @@ class GradescopeReporter final : public Reporter {
         if (report.pending_points > 0)
             output += fmt::format("\n{:.4g} more points are pending manual review",
                                   report.pending_points);
+        if (report.disabled_points > 0)
+            output += fmt::format(
+                "\n{:.4g} points belong to checks switched off for this course, out of the total",
+                report.disabled_points);
         nlohmann::json doc{{"score", report.score},
                            {"execution_time", std::llround(report.seconds)},
                            {"output", output},

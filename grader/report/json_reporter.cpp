@@ -24,6 +24,7 @@ nlohmann::json check_data(const CheckResult& c) {
         data["inconclusive"] = c.inconclusive;
     }
     if (!c.tamper.empty()) data["tamper"] = c.tamper;
+    if (c.disabled) data["disabled"] = true;
     for (const auto& e : c.errors) {
         data["errors"].push_back(nlohmann::json{
             {"file", e.file}, {"line", e.line}, {"column", e.column}, {"message", e.message}});
@@ -43,12 +44,14 @@ nlohmann::json report_to_json(const GradeReport& report) {
     doc["seconds"] = report.seconds;
     doc["notes"] = report.notes;
     if (report.pending_points > 0) doc["pending_points"] = report.pending_points;
+    if (report.disabled_points > 0) doc["disabled_points"] = report.disabled_points;
     doc["katas"] = nlohmann::json::array();
     for (const auto& k : report.katas) {
         nlohmann::json kj{
             {"id", k.id},       {"folder", k.folder},       {"title", k.title},
             {"score", k.score}, {"max_score", k.max_score}, {"checks", nlohmann::json::array()}};
         if (k.pending_points > 0) kj["pending_points"] = k.pending_points;
+        if (k.disabled_points > 0) kj["disabled_points"] = k.disabled_points;
         for (const auto& c : k.checks) {
             kj["checks"].push_back(nlohmann::json{{"name", c.name},
                                                   {"status", to_string(c.status)},

@@ -24,6 +24,17 @@ class PrairieLearnReporter final : public Reporter {
                 if (c.infrastructure) gradable = false;
                 std::string details;
                 for (const auto& d : c.details) details += (details.empty() ? "" : "\n") + d;
+                if (c.disabled) {
+                    // Switched off by the course: out of the total, shown with no points.
+                    tests.push_back(nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},
+                                                   {"description", k.title},
+                                                   {"points", 0},
+                                                   {"max_points", 0},
+                                                   {"message", "switched off: " + c.message},
+                                                   {"output", details}});
+                    output += fmt::format("{} {}: switched off  {}\n", k.folder, c.name, c.message);
+                    continue;
+                }
                 if (c.status == CheckStatus::pending) {
                     // Graded by hand: no points either way here (score is the automatic total).
                     tests.push_back(nlohmann::json{

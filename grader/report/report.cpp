@@ -54,9 +54,14 @@ void total_up(KataReport& kata) {
     kata.score = 0;
     kata.max_score = 0;
     kata.pending_points = 0;
+    kata.disabled_points = 0;
     for (const auto& c : kata.checks) {
         if (c.status == CheckStatus::pending) {
             kata.pending_points += c.max_score;
+            continue;
+        }
+        if (c.disabled) {
+            kata.disabled_points += c.max_score;
             continue;
         }
         kata.score += c.score;
@@ -68,11 +73,13 @@ void total_up(GradeReport& report) {
     report.score = 0;
     report.max_score = 0;
     report.pending_points = 0;
+    report.disabled_points = 0;
     for (auto& k : report.katas) {
         total_up(k);
         report.score += k.score;
         report.max_score += k.max_score;
         report.pending_points += k.pending_points;
+        report.disabled_points += k.disabled_points;
     }
 }
 

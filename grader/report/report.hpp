@@ -59,6 +59,10 @@ struct CheckResult {
     double seconds = 0;
     /// The grader or the machine failed (never the student): the command exits with 2.
     bool infrastructure = false;
+    /// Switched off for this grade (--no-tsan, --no-asan, --no-timing: a quick loop, or a
+    /// platform where the check cannot run): status skipped, and its points are out of the
+    /// kata's maximum (KataReport::disabled_points) instead of lost.
+    bool disabled = false;
     /// Timing: the comparisons as judged, and whether the run was too noisy to judge.
     std::vector<TimingComparison> comparisons;
     bool inconclusive = false;
@@ -81,6 +85,8 @@ struct KataReport {
     std::vector<CheckResult> checks;
     /// Points of pending (manually graded) checks: not in score or max_score.
     double pending_points = 0;
+    /// Points of disabled checks: not in score or max_score.
+    double disabled_points = 0;
 
     const CheckResult* find(const std::string& check) const;
     const CheckResult* find(CheckKind kind) const { return find(check_name(kind)); }
@@ -98,10 +104,12 @@ struct GradeReport {
     std::vector<std::string> notes;
     /// Points of every kata's pending (manually graded) checks: not in score or max_score.
     double pending_points = 0;
+    /// Points of every kata's disabled checks: not in score or max_score.
+    double disabled_points = 0;
 };
 
 /// Fills in the totals of a kata from its checks, and of the report from its katas. Pending
-/// checks add to pending_points only.
+/// checks add to pending_points only, disabled ones to disabled_points only.
 void total_up(KataReport& kata);
 void total_up(GradeReport& report);
 

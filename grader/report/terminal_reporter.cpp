@@ -46,6 +46,12 @@ class TerminalReporter final : public Reporter {
                                      : 0.0,
                                  report.seconds))
             << "\n";
+        if (report.disabled_points > 0) {
+            out << paint("1", fmt::format("       {:.4g} more points belong to checks switched off "
+                                          "for this run, out of the total",
+                                          report.disabled_points))
+                << "\n";
+        }
         if (report.pending_points > 0) {
             out << paint("1",
                          fmt::format(

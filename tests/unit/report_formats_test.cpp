@@ -171,6 +171,35 @@ TEST(ReportFormats, Classroom50FallsBackOutsideTheRunner) {
     EXPECT_EQ(doc["review"], doc["commit"]);
 }
 
+TEST(ReportFormats, Classroom50DatetimeIsTheCommitsDate) {
+    const auto doc = nlohmann::json::parse(render(
+        "classroom50", scenarios::all_pass(), Env{{"COMMIT_DATETIME", "2026-11-30T23:59:00Z"}}));
+    EXPECT_EQ(doc["datetime"], "2026-11-30T23:59:00Z");
+}
+
+TEST(ReportFormats, ASwitchedOffCheckIsOutOfEveryPlatformsTotal) {
+    GradeReport r = scenarios::all_pass();
+    for (auto& k : r.katas)
+        for (auto& c : k.checks)
+            if (c.name == "timing") {
+                c.status = CheckStatus::skipped;
+                c.score = 0;
+                c.disabled = true;
+            }
+    total_up(r);
+    ASSERT_GT(r.disabled_points, 0);
+    ASSERT_DOUBLE_EQ(r.score, r.max_score) << "the reference keeps full marks";
+    const auto gs = nlohmann::json::parse(render("gradescope", r));
+    double gs_max = 0;
+    for (const auto& t : gs["tests"]) gs_max += t.value("max_score", 0.0);
+    EXPECT_DOUBLE_EQ(gs_max, r.max_score);
+    EXPECT_DOUBLE_EQ(gs["score"].get<double>(), r.max_score);
+    const auto c50 = nlohmann::json::parse(render("classroom50", r));
+    EXPECT_EQ(c50["score"], c50["max-score"]);
+    const auto pl = nlohmann::json::parse(render("prairielearn", r));
+    EXPECT_DOUBLE_EQ(pl["score"].get<double>(), 1.0);
+}
+
 TEST(ReportFormats, GradescopeResultsFollowTheSpecification) {
     for (const auto& s : scenarios::all()) {
         SCOPED_TRACE(s.name);

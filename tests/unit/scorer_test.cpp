@@ -60,3 +60,32 @@ TEST(Scorer, PassingTestsLeaveEveryResultAsJudged) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Scorer, ASwitchedOffCheckIsOutOfTheMaximumAndAPrerequisiteMissIsNot) {
+    GradeReport r;
+    KataReport k;
+    k.checks.push_back(result("tests", CheckStatus::pass, 60, 60));
+    k.checks.push_back(result("tsan", CheckStatus::pass, 20, 20));
+    CheckResult timing = result("timing", CheckStatus::skipped, 0, 20, "disabled (--no-timing)");
+    timing.disabled = true;
+    k.checks.push_back(timing);
+    score_kata(k);
+    EXPECT_DOUBLE_EQ(k.score, 80);
+    EXPECT_DOUBLE_EQ(k.max_score, 80) << "the reference with --no-timing has full marks";
+    EXPECT_DOUBLE_EQ(k.disabled_points, 20);
+    r.katas.push_back(k);
+    // Failing tests still cost the points of the checks they block.
+    KataReport failing = k;
+    failing.checks[0] = result("tests", CheckStatus::fail, 30, 60);
+    score_kata(failing);
+    EXPECT_DOUBLE_EQ(failing.score, 30);
+    EXPECT_DOUBLE_EQ(failing.max_score, 80);
+    r.katas.push_back(failing);
+    total_up(r);
+    EXPECT_DOUBLE_EQ(r.max_score, 160);
+    EXPECT_DOUBLE_EQ(r.disabled_points, 40);
+}
+
+}  // namespace
