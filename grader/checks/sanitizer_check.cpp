@@ -3,6 +3,7 @@
 #include "checks/evidence.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace interleave {
 
@@ -41,10 +42,25 @@ CheckResult finish_clean_run(CheckResult c, const SanitizerTool& tool, const Tes
     c.score = c.max_score;
     c.message = tool.clean;
     if (run.results && run.results->failed() > 0) {
+        // Named, with what they mean for the score: the tests check grades the release run.
+        std::vector<std::string> names;
+        for (const auto& t : run.results->tests) {
+            if (t.passed) continue;
+            names.push_back(t.name);
+            c.data["failed_tests"].push_back(t.name);
+        }
         c.details.push_back(fmt::format(
-            "note: {} test(s) failed in the sanitizer build (slower timing); {} are what this "
-            "check grades",
-            run.results->failed(), tool.graded));
+            "{} test{} failed in the {} build: {}. This check grades {} only, and the tests "
+            "check grades the release build, so no points move here; but a test that fails "
+            "only under a sanitizer (5-15x slower) usually fails by the schedule, a real bug "
+            "that the slowdown brought into view: read its message with `--verbose`",
+            names.size(), names.size() == 1 ? "" : "s", tool.name, fmt::join(names, ", "),
+            tool.graded));
+        for (const auto& t : run.results->tests) {
+            if (t.passed || t.failures.empty()) continue;
+            c.details.push_back(
+                fmt::format("{}: {}", t.name, tidy_failure(ws, t.failures.front())));
+        }
     }
     return c;
 }

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace interleave {
 
 GradeReport check_kata(const CommandContext& ctx, Grader& grader, const Exercise& e,
@@ -71,7 +73,17 @@ int run_check(const CommandContext& ctx, Grader& grader, ProcessRunner& runner,
     const KataReport& k = report.katas.front();
     std::string next = next_check(k);
     if (next.ends_with(kNotRun)) next.resize(next.size() - std::string(kNotRun).size());
-    if (next.empty()) {
+    const auto pending = std::find_if(k.checks.begin(), k.checks.end(), [](const CheckResult& c) {
+        return c.status == CheckStatus::pending;
+    });
+    if (next.empty() && pending != k.checks.end()) {
+        // Full marks would overstate it: a person still grades a part.
+        const bool still_template = pending->data.value("template", false);
+        ctx.out << fmt::format(
+            "\n{}: automatic checks: full marks; {}: {}, graded by a person ({:.4g} points).\n",
+            e->id, pending->data.value("file", pending->name),
+            still_template ? "still the template" : "written", pending->max_score);
+    } else if (next.empty()) {
         ctx.out << fmt::format("\n{}: full marks. `./kata list` shows what comes next.\n", e->id);
     } else if (const CheckResult* c = k.find(next); c != nullptr && c->disabled) {
         ctx.out << fmt::format("\nnext check to pass: {} ({}: run `./kata check {}` without it)\n",

@@ -22,7 +22,12 @@ class TerminalReporter final : public Reporter {
                 << "\n";
             for (const auto& c : k.checks) {
                 out << fmt::format("  {} {:<7} {:>7}  {}\n", mark(c.status), c.name,
-                                   c.max_score > 0 ? points(c.score, c.max_score) : "", c.message);
+                                   // A pending part shows no score yet, not a zero.
+                                   c.status == CheckStatus::pending
+                                       ? fmt::format("-/{:.4g}", c.max_score)
+                                   : c.max_score > 0 ? points(c.score, c.max_score)
+                                                     : "",
+                                   c.message);
                 // Four lines of evidence, or all of them when only one more would be hidden.
                 const std::size_t limit =
                     style_.verbose || c.details.size() <= 5 ? c.details.size() : std::size_t{4};

@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
     kata_support::send_record("begin");
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    if (!kata_support::has_channel()) {
+        // Run by hand: Google Benchmark as usual (--benchmark_out and all).
+        benchmark::RunSpecifiedBenchmarks();
+        benchmark::Shutdown();
+        return 0;
+    }
     InMemoryJsonReporter json;
     benchmark::RunSpecifiedBenchmarks(nullptr, &json);
     benchmark::Shutdown();

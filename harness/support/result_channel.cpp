@@ -95,6 +95,10 @@ void write_all(const std::string& bytes) {
 
 }  // namespace
 
+bool has_channel() {
+    return g_fd >= 0;
+}
+
 void send_record(const std::string& record) {
     if (g_fd < 0) return;
     write_all(std::string(g_token) + " " + record + "\n");

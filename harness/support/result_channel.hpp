@@ -13,6 +13,9 @@
 
 namespace kata_support {
 
+/// Whether the grader gave this process a results channel (false when run by hand).
+bool has_channel();
+
 /// Sends "<token> <record>\n" in one write; does nothing without a channel.
 void send_record(const std::string& record);
 
