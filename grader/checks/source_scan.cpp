@@ -77,7 +77,7 @@ const std::vector<Rule>& rules() {
             {std::regex(R"(/proc/)", flags),
              "reads /proc (the process's command line, environment or descriptors)"},
             {std::regex(
-                 R"(\b(fork|vfork|clone|clone3|execl|execlp|execle|execv|execvp|execvpe|posix_spawnp?|popen|system)\s*\()",
+                 R"(\b(fork|vfork|execl|execlp|execle|execv|execvp|execvpe|posix_spawnp?|popen|system)\s*\()",
                  flags),
              "starts or replaces processes"},
             {std::regex(R"(\b(asm|__asm__|__asm)\b)", flags), "uses inline assembly"},

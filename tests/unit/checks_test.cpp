@@ -419,7 +419,9 @@ std::vector<std::string> findings(const std::string& text) {
 TEST(SourceScan, APlainSolutionRaisesNothing) {
     EXPECT_TRUE(findings("#pragma once\n#include <atomic>\n#include <kata/clock.hpp>\n"
                          "#include \"helper.hpp\"\n// fork() and /proc/self in a comment\n"
-                         "/* __SANITIZE_THREAD__ */ struct C { std::atomic<int> v; };\n")
+                         "/* __SANITIZE_THREAD__ */ struct C { std::atomic<int> v; };\n"
+                         "std::unique_ptr<C> clone() const; void execute();\n"
+                         "auto t = std::chrono::system_clock::now(); std::system_error e;\n")
                     .empty());
 }
 
