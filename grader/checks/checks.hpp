@@ -90,6 +90,8 @@ struct TestRunOptions {
     bool detect_leaks = true;
     /// A GoogleTest filter for the listing and the run (empty: every test).
     std::string gtest_filter;
+    /// Stop at the first failing test; no rerun after a hang (GradeOptions::fail_fast).
+    bool fail_fast = false;
     /// An earlier run of the same code finished its tests and never exited: this one gets a
     /// second, not kExitGrace, to exit (the verdict is already known).
     bool exit_hang_proven = false;

@@ -176,6 +176,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.argv.push_back(o.binary.string());
     if (!o.gtest_filter.empty()) spec.argv.push_back("--gtest_filter=" + o.gtest_filter);
     spec.argv.push_back("--gtest_output=json:" + results_json.string());
+    if (o.fail_fast) spec.argv.push_back("--gtest_fail_fast");
     spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
     spec.cpu_seconds = cpu_backstop(o.timeout_seconds);
     run.process = runner.run(spec);
@@ -229,7 +230,7 @@ std::optional<TestRunSummary> run_rest_after_hang(ProcessRunner& runner, const T
     // A crash in the middle of a test stops the binary just as a hang does.
     const bool crashed_in_test =
         run.process.termination == Termination::signaled && run.progress.running().has_value();
-    if ((!run.hung() && !crashed_in_test) || run.results || !o.gtest_filter.empty())
+    if ((!run.hung() && !crashed_in_test) || run.results || !o.gtest_filter.empty() || o.fail_fast)
         return std::nullopt;
     const std::string hung = run.hung_test().value_or("");
     std::string rest;

@@ -194,6 +194,7 @@ CheckResult run_tests_check(KataRun& k) {
     run.scratch = k.ws.scratch_dir(k.exercise, "tests");
     run.timeout_seconds = k.exercise.timeout_seconds;
     run.containment = k.containment;
+    run.fail_fast = k.options.fail_fast;
     if (k.options.memory_limit_mib > 0) run.memory_limit_mib = k.options.memory_limit_mib;
     run.test_timeout_seconds = k.options.test_timeout_seconds > 0 ? k.options.test_timeout_seconds
                                                                   : k.exercise.test_timeout_seconds;

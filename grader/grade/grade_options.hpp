@@ -47,6 +47,9 @@ struct GradeOptions {
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
     bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
+    /// Stop the tests at the first failure (GoogleTest's --gtest_fail_fast), with no rerun
+    /// after a hang: for verify's mutants whose only question is whether the tests fail.
+    bool fail_fast = false;
 };
 
 /// Called as each stage starts ("counter", "build") so that a terminal can show progress.

@@ -201,6 +201,8 @@ GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& optio
     m.timing = named("timing") || (options.all_checks && options.timing);
     // ASan is a build of its own: mutants pay for it only when it is what catches them.
     m.asan = named("asan");
+    // When the tests failing is all that is asked, the first failure answers it.
+    m.fail_fast = !m.tsan && !m.timing && !m.asan;
     return m;
 }
 

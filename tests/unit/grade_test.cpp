@@ -311,6 +311,26 @@ TEST_F(FakeVerifyParts, TheUntimedPartHoldsTheRest) {
     EXPECT_EQ(subjects(VerifyPart::untimed), (std::vector<std::string>{"stub", "mutant broken"}));
 }
 
+TEST_F(FakeVerifyParts, AMutantOnlyTheTestsCatchStopsAtTheFirstFailure) {
+    FakeProcessRunner runner([this](const ProcessSpec& spec) {
+        std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+        const std::string staged((std::istreambuf_iterator<char>(in)), {});
+        return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    VerifyOptions o;
+    o.katas = {&course_.exercises[0]};
+    o.part = VerifyPart::untimed;
+    o.mutant_filter = "broken";
+    const auto rows = verify_course(course_, grader, o, {});
+    ASSERT_FALSE(rows.empty());
+    EXPECT_TRUE(rows.back().ok) << rows.back().why;
+    int fail_fast_runs = 0;
+    for (const auto& spec : runner.specs)
+        fail_fast_runs += std::count(spec.argv.begin(), spec.argv.end(), "--gtest_fail_fast");
+    EXPECT_EQ(fail_fast_runs, 1) << "the mutant's test run, and not the stub's";
+}
+
 TEST_F(FakeVerifyParts, BothPartsTogetherAreTheWholeRun) {
     EXPECT_EQ(subjects(VerifyPart::all),
               (std::vector<std::string>{"reference", "stub", "mutant broken", "mutant slow"}));
