@@ -5,6 +5,8 @@ if(INTERLEAVE_GRADER)
   find_package(yaml-cpp REQUIRED)
   find_package(nlohmann_json 3.10 REQUIRED)
   find_package(fmt REQUIRED)
+  # pugixml (Debian's libpugixml-dev) writes the JUnit XML report.
+  find_package(pugixml REQUIRED)
   find_package(CLI11 QUIET CONFIG)
   if(NOT CLI11_FOUND)
     # Debian's libcli11-dev ships the header without a CMake package on some releases.

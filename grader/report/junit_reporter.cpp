@@ -1,9 +1,15 @@
 // JUnit XML: one <testsuite> per kata, one <testcase> per check. Failed checks carry a
-// <failure>, checks the grader could not judge an <error>, checks not run a <skipped/>.
+// <failure>, checks the grader could not judge an <error>, checks not run a <skipped> whose
+// body says why (GitLab shows the body). Written with pugixml, so that any text the student's
+// code produced is escaped by an XML library; <testsuites> takes no `skipped` attribute (the
+// xUnit schema, junit-10.xsd, refuses it there).
 #include "report/markup_escape.hpp"
 #include "report/reporter.hpp"
 
 #include <fmt/format.h>
+#include <pugixml.hpp>
+
+#include <sstream>
 
 namespace interleave {
 
@@ -23,16 +29,19 @@ struct Counts {
         skipped += c.status == CheckStatus::skipped || c.status == CheckStatus::pending ? 1 : 0;
         seconds += c.seconds;
     }
-    /// The attributes of a <testsuite>; a <testsuites> takes no `skipped` (the xUnit schema,
-    /// junit-10.xsd, refuses it there).
-    std::string attributes(bool with_skipped = true) const {
-        if (!with_skipped)
-            return fmt::format(R"(tests="{}" failures="{}" errors="{}" time="{:.3f}")", tests,
-                               failures, errors, seconds);
-        return fmt::format(R"(tests="{}" failures="{}" errors="{}" skipped="{}" time="{:.3f}")",
-                           tests, failures, errors, skipped, seconds);
+    void write(pugi::xml_node node, bool with_skipped) const {
+        node.append_attribute("tests") = tests;
+        node.append_attribute("failures") = failures;
+        node.append_attribute("errors") = errors;
+        if (with_skipped) node.append_attribute("skipped") = skipped;
+        node.append_attribute("time") = fmt::format("{:.3f}", seconds).c_str();
     }
 };
+
+/// Text for pugixml: valid UTF-8 already (report/utf8.cpp), minus what XML 1.0 forbids.
+std::string x(const std::string& text) {
+    return xml_allowed(text);
+}
 
 std::string details_text(const CheckResult& c) {
     std::string out;
@@ -40,70 +49,73 @@ std::string details_text(const CheckResult& c) {
     return out;
 }
 
+void add_check(pugi::xml_node suite, const KataReport& k, const CheckResult& c) {
+    pugi::xml_node tc = suite.append_child("testcase");
+    tc.append_attribute("classname") = x(k.folder).c_str();
+    tc.append_attribute("name") = x(c.name).c_str();
+    tc.append_attribute("time") = fmt::format("{:.3f}", c.seconds).c_str();
+    // `file` (read by GitLab) where the check points at a line of the student's code.
+    if (!c.errors.empty())
+        tc.append_attribute("file") = x("exercises/" + c.errors.front().file).c_str();
+    auto child = [&](const char* element, const std::string& message, const std::string& body) {
+        pugi::xml_node n = tc.append_child(element);
+        n.append_attribute("message") = x(message).c_str();
+        if (element != std::string("skipped")) n.append_attribute("type") = x(c.name).c_str();
+        if (!body.empty()) n.text() = x(body).c_str();
+    };
+    switch (c.status) {
+        case CheckStatus::pass:
+            break;
+        case CheckStatus::fail:
+            child("failure", c.message, details_text(c));
+            break;
+        case CheckStatus::error:
+            child("error", c.message, details_text(c));
+            break;
+        case CheckStatus::skipped:
+            child("skipped", c.message, (c.disabled ? "switched off: " : "") + c.message);
+            break;
+        case CheckStatus::pending:
+            // Not run by the grader: a person grades it.
+            child("skipped", "pending manual review: " + c.message,
+                  "pending manual review: " + c.message);
+            break;
+    }
+    if (c.max_score > 0 && c.status != CheckStatus::pending)
+        tc.append_child("system-out").text() =
+            fmt::format("score {:.4g}/{:.4g}", c.score, c.max_score).c_str();
+}
+
 class JunitReporter final : public Reporter {
   public:
     void render(const GradeReport& report, std::ostream& out) const override {
+        pugi::xml_document doc;
+        pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+        decl.append_attribute("version") = "1.0";
+        decl.append_attribute("encoding") = "UTF-8";
+        pugi::xml_node suites = doc.append_child("testsuites");
+        suites.append_attribute("name") = x(report.course + " (" + report.source + ")").c_str();
         Counts all;
         for (const auto& k : report.katas)
             for (const auto& c : k.checks) all.add(c);
-        out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-        out << fmt::format("<testsuites name=\"{}\" {}>\n",
-                           xml_escape(report.course + " (" + report.source + ")"),
-                           all.attributes(false));
+        all.write(suites, false);
         for (const auto& k : report.katas) {
-            Counts suite;
-            for (const auto& c : k.checks) suite.add(c);
-            out << fmt::format("  <testsuite name=\"{}\" {}>\n", xml_escape(k.folder),
-                               suite.attributes());
-            out << fmt::format(
-                "    <properties>\n      <property name=\"title\" value=\"{}\"/>\n"
-                "      <property name=\"score\" value=\"{:.4g}/{:.4g}\"/>\n    </properties>\n",
-                xml_escape(k.title), k.score, k.max_score);
-            for (const auto& c : k.checks) render_check(k, c, out);
-            out << "  </testsuite>\n";
+            Counts counts;
+            for (const auto& c : k.checks) counts.add(c);
+            pugi::xml_node suite = suites.append_child("testsuite");
+            suite.append_attribute("name") = x(k.folder).c_str();
+            counts.write(suite, true);
+            pugi::xml_node props = suite.append_child("properties");
+            pugi::xml_node title = props.append_child("property");
+            title.append_attribute("name") = "title";
+            title.append_attribute("value") = x(k.title).c_str();
+            pugi::xml_node score = props.append_child("property");
+            score.append_attribute("name") = "score";
+            score.append_attribute("value") =
+                fmt::format("{:.4g}/{:.4g}", k.score, k.max_score).c_str();
+            for (const auto& c : k.checks) add_check(suite, k, c);
         }
-        out << "</testsuites>\n";
-    }
-
-  private:
-    static void render_check(const KataReport& k, const CheckResult& c, std::ostream& out) {
-        // `file` (read by GitLab) where the check points at a line of the student's code.
-        const std::string file =
-            c.errors.empty()
-                ? ""
-                : fmt::format(" file=\"{}\"", xml_escape("exercises/" + c.errors.front().file));
-        out << fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"{}>\n",
-                           xml_escape(k.folder), xml_escape(c.name), c.seconds, file);
-        const std::string message = xml_escape(c.message);
-        switch (c.status) {
-            case CheckStatus::pass:
-                break;
-            case CheckStatus::fail:
-                out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                                   message, xml_escape(c.name), xml_escape(details_text(c)));
-                break;
-            case CheckStatus::error:
-                out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", message,
-                                   xml_escape(c.name), xml_escape(details_text(c)));
-                break;
-            case CheckStatus::skipped:
-                // The reason in the body too: GitLab shows the body, not the attribute.
-                out << fmt::format("      <skipped message=\"{}\">{}{}</skipped>\n", message,
-                                   c.disabled ? "switched off: " : "", message);
-                break;
-            case CheckStatus::pending:
-                // Not run by the grader: a person grades it.
-                out << fmt::format(
-                    "      <skipped message=\"pending manual review: {}\">pending manual review: "
-                    "{}</skipped>\n",
-                    message, message);
-                break;
-        }
-        if (c.max_score > 0 && c.status != CheckStatus::pending) {
-            out << fmt::format("      <system-out>score {:.4g}/{:.4g}</system-out>\n", c.score,
-                               c.max_score);
-        }
-        out << "    </testcase>\n";
+        doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
     }
 };
 

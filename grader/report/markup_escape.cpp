@@ -38,6 +38,17 @@ std::string xml_escape(const std::string& text) {
     return out;
 }
 
+std::string xml_allowed(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
+        out += ch;
+    }
+    return out;
+}
+
 std::string html_escape(const std::string& text) {
     std::string out;
     out.reserve(text.size());
