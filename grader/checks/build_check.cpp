@@ -8,6 +8,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <set>
+#include <tuple>
+
 namespace fs = std::filesystem;
 
 namespace interleave {
@@ -33,17 +36,34 @@ CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
     c.name = check_name(CheckKind::build);
     c.status = CheckStatus::fail;
     c.seconds = build.seconds;
-    const auto errors = parse_compiler_errors(build.output);
+    // A student header included by several harness files fails in each of them: one error,
+    // reported once.
+    std::vector<Diagnostic> errors;
+    std::set<std::tuple<std::string, int, int, std::string>> seen;
+    for (auto& d : parse_compiler_errors(build.output)) {
+        if (seen.emplace(d.file, d.line, d.column, d.message).second) errors.push_back(d);
+    }
     std::vector<Diagnostic> picked;
     for (const auto& d : errors) {
         if (is_student_path(ws, d.file)) picked.push_back(d);
     }
     if (picked.empty()) picked = errors;
+    std::vector<std::string> quoted;  // each error's source line and a caret, after the errors
     for (std::size_t i = 0; i < picked.size() && i < 5; ++i) {
         const auto& d = picked[i];
         c.details.push_back(fmt::format("{}:{}:{}: error: {}", display_path(ws, d.file), d.line,
                                         d.column, d.message));
         c.errors.push_back(SourceError{display_path(ws, d.file), d.line, d.column, d.message});
+        if (i == 0 && is_student_path(ws, d.file) && fs::is_regular_file(d.file)) {
+            const auto lines = lines_of(read_file(d.file));
+            if (d.line >= 1 && static_cast<std::size_t>(d.line) <= lines.size()) {
+                const std::string& text = lines[static_cast<std::size_t>(d.line) - 1];
+                quoted.push_back(fmt::format("  {:>4} | {}", d.line, text));
+                quoted.push_back(fmt::format(
+                    "       | {}^",
+                    std::string(static_cast<std::size_t>(std::max(0, d.column - 1)), ' ')));
+            }
+        }
     }
     if (build.infrastructure) {
         c.status = CheckStatus::error;
@@ -61,6 +81,7 @@ CheckResult judge_build_failure(const BuildOutcome& build, const Workspace& ws,
     } else {
         c.message = fmt::format("{} failed: {} error{}; first: {}", what, errors.size(),
                                 errors.size() == 1 ? "" : "s", c.details.front());
+        c.details.insert(c.details.begin() + 1, quoted.begin(), quoted.end());
     }
     return c;
 }

@@ -163,6 +163,25 @@ TEST_F(FakeGrading, CompileErrorCostsOnlyThisKataAndQuotesTheLine) {
     EXPECT_DOUBLE_EQ(r.max_score, 100);
 }
 
+TEST_F(FakeGrading, AnErrorInAHeaderSeveralFilesIncludeIsReportedOnceWithItsLine) {
+    auto real = toolchain(2, false, 0.5);
+    const std::string staged = (root_ / "build/grade/stage/01-counter/counter.hpp").string();
+    FakeProcessRunner runner([&](const ProcessSpec& spec) -> ProcessOutcome {
+        if (spec.argv.size() > 1 && spec.argv[0] == "cmake" && spec.argv[1] == "--build") {
+            const std::string error = staged + ":1:4: error: expected ';'\n";
+            return exited(1, error + error + error);  // three harness files include it
+        }
+        return real(spec);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options("exercises"));
+    const auto& build = r.katas[0].checks[0];
+    EXPECT_NE(build.message.find("1 error;"), std::string::npos) << build.message;
+    ASSERT_GE(build.details.size(), 3u);
+    EXPECT_EQ(build.details[1], "     1 | // stub");
+    EXPECT_EQ(build.details[2], "       |    ^");
+}
+
 TEST_F(FakeGrading, MissingStudentFileIsAVerdict) {
     fs::remove(root_ / "exercises/01-counter/counter.hpp");
     FakeProcessRunner runner(toolchain(2, false, 0.5));
