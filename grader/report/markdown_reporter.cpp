@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace interleave {
 
 namespace {
@@ -43,7 +45,15 @@ class MarkdownReporter final : public Reporter {
         for (const auto& n : report.notes) out << "> note: " << n << "\n\n";
         out << fmt::format(
             "**Total: {:.4g}/{:.4g} ({:.0f}%)** in {:.1f} s\n", report.score, report.max_score,
-            report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0, report.seconds);
+            report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9)
+                                 : 0.0,
+            report.seconds);
+        if (report.disabled_points > 0) {
+            out << fmt::format(
+                "\n{:.4g} more points belong to checks switched off for this run, out of the "
+                "total.\n",
+                report.disabled_points);
+        }
         if (report.pending_points > 0) {
             out << fmt::format(
                 "\nThe total is automatic; {:.4g} more points are pending manual "
