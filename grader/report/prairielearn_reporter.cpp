@@ -1,8 +1,9 @@
 // PrairieLearn's external grading results.json (prairielearn.readthedocs.io, "External
 // Grading", grading results): gradable, score in [0, 1], message, output and tests, each with
-// name, description, points, max_points, message and output. "gradable" is false only when
-// the grader itself could not run (an installation problem): a student's compile error is
-// graded, and costs that kata's points.
+// name, description, points, max_points, message and output. "gradable" is false when the
+// submission could not be graded: the grader itself could not run (an installation problem),
+// or the student's code does not compile, which PrairieLearn then does not charge as an
+// attempt (the output still shows the compiler's errors).
 #include "report/reporter.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@ class PrairieLearnReporter final : public Reporter {
         for (const auto& k : report.katas) {
             for (const auto& c : k.checks) {
                 if (c.infrastructure) gradable = false;
+                if (c.is(CheckKind::build) && c.status == CheckStatus::fail) gradable = false;
                 std::string details;
                 for (const auto& d : c.details) details += (details.empty() ? "" : "\n") + d;
                 if (c.disabled) {

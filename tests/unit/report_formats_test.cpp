@@ -236,7 +236,8 @@ TEST(ReportFormats, PrairieLearnResultsFollowTheExternalGradingFormat) {
     for (const auto& s : scenarios::all()) {
         SCOPED_TRACE(s.name);
         const auto doc = nlohmann::json::parse(render("prairielearn", s.report));
-        EXPECT_TRUE(doc.at("gradable").get<bool>());
+        // Not gradable (no attempt charged) only for code that does not compile.
+        EXPECT_EQ(doc.at("gradable").get<bool>(), s.name != "compile_error") << s.name;
         const double score = doc.at("score").get<double>();
         EXPECT_GE(score, 0.0);
         EXPECT_LE(score, 1.0);
