@@ -91,18 +91,23 @@ std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::st
     static const std::regex kFrame(R"(^#\d+\s+(?:0x[0-9a-f]+ in )?(.+?) \(.*\) at (\S+):(\d+)$)");
     std::vector<std::string> out;
     std::string thread;
-    bool found = false;
+    bool found = false;      // the thread's first student frame is reported
+    bool on_a_lock = false;  // ... and it waits to take a lock
+    bool caller_seen = false;
+    std::string found_fn;
     std::string waiting;
     for (const auto& line : lines_of(text)) {
         std::smatch m;
         if (std::regex_match(line, m, kThread)) {
             thread = m[1].str();
-            found = false;
+            found = on_a_lock = caller_seen = false;
             waiting.clear();
         } else if (!thread.empty() && !found && std::regex_match(line, m, kFrame)) {
             const std::string fn = m[1].str();
             // The library frame closest to the student's code says what the thread waits on.
-            if ((fn.find("wait") != std::string::npos || fn.find("lock") != std::string::npos ||
+            const bool library = !is_student_path(ws, m[2].str());
+            if (library &&
+                (fn.find("wait") != std::string::npos || fn.find("lock") != std::string::npos ||
                  fn.find("sleep") != std::string::npos || fn.find("join") != std::string::npos)) {
                 waiting = fn;
             }
@@ -113,7 +118,22 @@ std::vector<std::string> summarise_backtraces(const Workspace& ws, const std::st
                                           display_path(ws, m[2].str()), line_no,
                                           quoted_source(m[2].str(), line_no)));
                 found = true;
+                found_fn = fn;
+                on_a_lock = waiting.find("lock") != std::string::npos &&
+                            waiting.find("unlock") == std::string::npos;
             }
+        } else if (found && on_a_lock && !caller_seen && std::regex_match(line, m, kFrame) &&
+                   is_student_path(ws, m[2].str()) && m[1].str() != found_fn) {
+            // The student's own caller, deeper in the same thread: if it took the same mutex,
+            // the thread waits for itself.
+            caller_seen = true;
+            const int line_no = std::stoi(m[3].str());
+            out.push_back(fmt::format(
+                "  called from {} at {}:{}{}: if that caller already holds the same mutex, the "
+                "thread waits for itself (a std::mutex is not recursive: call a helper that "
+                "expects the lock held instead)",
+                m[1].str(), display_path(ws, m[2].str()), line_no,
+                quoted_source(m[2].str(), line_no)));
         }
     }
     return out;

@@ -148,6 +148,32 @@ TEST(JudgeTests, DeadlineNamesTheRunningTestAndSummarisesBacktraces) {
         << c.details[0];
 }
 
+TEST(JudgeTests, ASelfDeadlockNamesTheCallerThatMayHoldTheMutex) {
+    TestBinaryRun run;
+    run.listed = {"Q.a"};
+    run.process.termination = Termination::exited;
+    run.process.exit_code = kWatchdogExitCode;
+    run.process.err =
+        "Thread 1 (Thread 0x7f (LWP 12) \"q\"):\n"
+        "#0  __lll_lock_wait (futex=0x1) at lowlevellock.c:52\n"
+        "#1  0x0000 in std::lock_guard<std::mutex>::lock_guard (this=0x1) at std_mutex.h:229\n"
+        "#2  0x0000 in Counter::value (this=0x2) at /b/stage/01-counter/counter.hpp:19\n"
+        "#3  0x0000 in Counter::increment_if_below (this=0x2) at "
+        "/b/stage/01-counter/counter.hpp:32\n";
+    run.progress = parse_progress("begin\nstart Q.a\nhung Q.a\n");
+    const CheckResult c = judge_tests(run, 10, test_workspace());
+    ASSERT_EQ(c.details.size(), 2u) << ::testing::PrintToString(c.details);
+    EXPECT_NE(c.details[0].find("thread 1 waits (std::lock_guard<std::mutex>::lock_guard) in "
+                                "Counter::value at 01-counter/counter.hpp:19"),
+              std::string::npos)
+        << c.details[0];
+    EXPECT_NE(c.details[1].find("called from Counter::increment_if_below at "
+                                "01-counter/counter.hpp:32: if that caller already holds the "
+                                "same mutex, the thread waits for itself"),
+              std::string::npos)
+        << c.details[1];
+}
+
 TEST(JudgeTests, CrashNamesTheSignalAndTheTest) {
     TestBinaryRun run;
     run.listed = {"Q.a", "Q.b"};
