@@ -42,6 +42,11 @@ nlohmann::json classroom_payload(const GradeReport& report, const std::string& w
             // A manually graded part is neither passed nor failed, and max_score (the automatic
             // total) leaves its points out: the runner would count it as lost.
             if (c.status == CheckStatus::pending || c.disabled) continue;
+            // A check worth no points (build) that did not fail is left out too: the reporter's
+            // job log counts passed tests over all tests, and a free pass would inflate it. A
+            // failed build stays: it points at the student's line.
+            if (c.max_score <= 0 && c.status != CheckStatus::fail && c.status != CheckStatus::error)
+                continue;
             const std::string status = classroom_status(c.status);
             any_error = any_error || status == "error";
             any_fail = any_fail || status == "fail";

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace interleave {
 
 namespace {
@@ -46,11 +48,19 @@ class GithubReporter final : public Reporter {
     explicit GithubReporter(ReporterContext context) : context_(std::move(context)) {}
 
     void render(const GradeReport& report, std::ostream& out) const override {
+        // The total first: GitHub shows only the first ten annotations of a step.
+        out << fmt::format(
+            "::notice title={}::{}\n", escape_property(report.course),
+            escape_data(fmt::format(
+                "Total {:.4g}/{:.4g} ({:.0f}%) for {}", report.score, report.max_score,
+                report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9)
+                                     : 0.0,
+                report.source)));
         for (const auto& k : report.katas) {
             for (const auto& c : k.checks) {
                 if (c.status == CheckStatus::pass) continue;
                 // A check skipped at no cost (e.g. build) says nothing worth an annotation.
-                if (c.status == CheckStatus::skipped && c.max_score <= 0) continue;
+                if (c.status == CheckStatus::skipped && (c.max_score <= 0 || c.disabled)) continue;
                 const char* command = c.status == CheckStatus::fail    ? "error"
                                       : c.status == CheckStatus::error ? "warning"
                                                                        : "notice";
@@ -78,12 +88,6 @@ class GithubReporter final : public Reporter {
                 out << fmt::format("::{} {}::{}\n", command, properties, escape_data(message));
             }
         }
-        out << fmt::format(
-            "::notice title={}::{}\n", escape_property(report.course),
-            escape_data(
-                fmt::format("Total {:.4g}/{:.4g} ({:.0f}%) for {}", report.score, report.max_score,
-                            report.max_score > 0 ? 100.0 * report.score / report.max_score : 0.0,
-                            report.source)));
     }
 
   private:

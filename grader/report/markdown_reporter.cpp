@@ -45,8 +45,7 @@ class MarkdownReporter final : public Reporter {
         for (const auto& n : report.notes) out << "> note: " << n << "\n\n";
         out << fmt::format(
             "**Total: {:.4g}/{:.4g} ({:.0f}%)** in {:.1f} s\n", report.score, report.max_score,
-            report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9)
-                                 : 0.0,
+            report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9) : 0.0,
             report.seconds);
         if (report.disabled_points > 0) {
             out << fmt::format(

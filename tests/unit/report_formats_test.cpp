@@ -130,8 +130,26 @@ TEST(ReportFormats, ClassroomPointsAtTheStudentsLine) {
     EXPECT_EQ(doc["tests"][0]["filename"], "exercises/01-counter/counter.hpp");
     EXPECT_EQ(doc["tests"][0]["line_no"], 12);
     const auto race = decode_classroom(render("classroom", scenarios::race()));
-    EXPECT_EQ(race["tests"][2]["filename"], "submissions/01-counter/counter.hpp");
-    EXPECT_EQ(race["tests"][2]["line_no"], 17);
+    EXPECT_EQ(race["tests"][1]["filename"], "submissions/01-counter/counter.hpp");
+    EXPECT_EQ(race["tests"][1]["line_no"], 17);
+}
+
+TEST(ReportFormats, TheClassroomJobLogArithmeticGivesOurTotal) {
+    // The reporter's job log: passed tests over all tests, times the maximum. With no free
+    // zero-point passes and no switched-off checks, an untouched course shows 0 and the
+    // reference its full total, as the Points notice (the sum of the scores) does.
+    for (const auto& scenario : {scenarios::all_pass(), scenarios::compile_error()}) {
+        const auto doc = decode_classroom(render("classroom", scenario));
+        double passed = 0;
+        double points = 0;
+        for (const auto& t : doc["tests"]) {
+            passed += t["status"] == "pass" ? 1 : 0;
+            points += t["score"].get<double>();
+        }
+        const double log_total =
+            passed / static_cast<double>(doc["tests"].size()) * doc["max_score"].get<double>();
+        EXPECT_DOUBLE_EQ(log_total, points) << doc.dump();
+    }
 }
 
 TEST(ReportFormats, Classroom50MatchesTheResultV1Contract) {
