@@ -1,5 +1,6 @@
 #include "review/class_summary.hpp"
 
+#include <csv.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -116,12 +117,10 @@ std::string format_points(double points) {
 
 std::string csv_field(const std::string& text) {
     if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-    std::string out = "\"";
-    for (const char ch : text) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + "\"";
+    // libcsv's writer: the field in quotes, each quote doubled (RFC 4180).
+    std::string out(2 * text.size() + 2, '\0');
+    out.resize(csv_write(out.data(), out.size(), text.data(), text.size()));
+    return out;
 }
 
 void write_summary_csv(const std::vector<StudentRecord>& records, std::ostream& out) {
