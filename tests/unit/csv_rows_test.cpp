@@ -1,5 +1,6 @@
 // The review's CSV reading with libcsv: quoting, line ends, and errors naming file:line:field.
 #include "review/csv_rows.hpp"
+#include "review/class_summary.hpp"
 #include "review/manual_scores.hpp"
 #include "review/roster.hpp"
 
@@ -103,3 +104,17 @@ TEST(CsvRows, ManualScoresReadQuotedCommentsAndNameABadField) {
     EXPECT_DOUBLE_EQ(scores[0].points, 2.5);
     EXPECT_EQ(scores[0].comment, "tidy, \"good\"");
 }
+
+namespace {
+
+TEST(CsvField, WhatTheWriterQuotesTheReaderReadsBack) {
+    const std::string tricky = "Ada, \"the\" first\nline two";
+    const std::string field = interleave::csv_field(tricky);
+    EXPECT_EQ(field, "\"Ada, \"\"the\"\" first\nline two\"");
+    EXPECT_EQ(interleave::csv_field("plain"), "plain");
+    const auto rows = interleave::parse_csv("name,x\n" + field + ",1\n", "t.csv");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1].fields.at(0), tricky);
+}
+
+}  // namespace
