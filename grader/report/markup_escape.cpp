@@ -4,8 +4,8 @@ namespace interleave {
 
 namespace {
 
-/// The entity of one of the five special characters, or nullptr.
-const char* entity(char ch, bool html) {
+/// The HTML entity of one of the five special characters, or nullptr.
+const char* entity(char ch) {
     switch (ch) {
         case '&':
             return "&amp;";
@@ -16,27 +16,13 @@ const char* entity(char ch, bool html) {
         case '"':
             return "&quot;";
         case '\'':
-            return html ? "&#39;" : "&apos;";
+            return "&#39;";  // HTML 4 has no &apos;
         default:
             return nullptr;
     }
 }
 
 }  // namespace
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char ch : text) {
-        if (const char* e = entity(ch, false)) {
-            out += e;
-        } else if (static_cast<unsigned char>(ch) >= 0x20 || ch == '\n' || ch == '\r' ||
-                   ch == '\t') {
-            out += ch;
-        }
-    }
-    return out;
-}
 
 std::string xml_allowed(const std::string& text) {
     std::string out;
@@ -53,7 +39,7 @@ std::string html_escape(const std::string& text) {
     std::string out;
     out.reserve(text.size());
     for (const char ch : text) {
-        const char* e = entity(ch, true);
+        const char* e = entity(ch);
         if (e != nullptr) {
             out += e;
         } else {

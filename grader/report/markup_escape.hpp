@@ -1,13 +1,10 @@
 #pragma once
-/// Escaping text for XML and HTML, shared by every writer of markup (JUnit, the class summary).
+/// Text for markup: what XML 1.0 allows (JUnit, written with pugixml) and HTML escaping (the
+/// class summary).
 
 #include <string>
 
 namespace interleave {
-
-/// Text safe inside an XML attribute or element: the five special characters as entities,
-/// other control characters (not allowed in XML 1.0) dropped, except tab and line breaks.
-std::string xml_escape(const std::string& text);
 
 /// The text with the control characters XML 1.0 does not allow (all below 0x20 but tab and
 /// line breaks) dropped: for a writer (pugixml) that escapes the rest itself.
