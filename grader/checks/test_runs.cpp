@@ -111,6 +111,17 @@ void reconcile(TestBinaryRun& run) {
     }
 }
 
+/// Gives the child a results channel (the harness's result_channel.hpp finds it through these
+/// two variables) and `grace` to exit once the harness says it finished.
+void open_results_channel(ProcessSpec& spec, const std::string& token,
+                          std::chrono::milliseconds grace) {
+    spec.result_channel = true;
+    spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
+    spec.env["KATA_RESULT_TOKEN"] = token;
+    spec.exit_marker = token + " finished\n";
+    spec.exit_grace = grace;
+}
+
 TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool setarch) {
     TestBinaryRun run;
     std::error_code ec;
@@ -128,14 +139,11 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     ProcessSpec spec;
     spec.env = sandbox_environment(o.scratch);
     for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
-    spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
-    spec.env["KATA_RESULT_TOKEN"] = token;
-    spec.result_channel = true;
     // Once the harness says every test is done, the exit is due within seconds.
-    spec.exit_marker = token + " finished\n";
-    spec.exit_grace = o.exit_hang_proven                     ? std::chrono::milliseconds(1000)
-                      : (o.sanitizer || o.address_sanitizer) ? 3 * kExitGrace
-                                                             : kExitGrace;
+    open_results_channel(spec, token,
+                         o.exit_hang_proven                     ? std::chrono::milliseconds(1000)
+                         : (o.sanitizer || o.address_sanitizer) ? 3 * kExitGrace
+                                                                : kExitGrace);
     spec.env["KATA_TEST_TIMEOUT_MS"] =
         std::to_string(static_cast<long long>(o.test_timeout_seconds * 1000));
     spec.env["TEST_PREMATURE_EXIT_FILE"] = premature.string();
@@ -362,12 +370,8 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
     // The report comes over the results channel (harness/support/bench_main.cpp), not through a
     // file the submission could rewrite once the benchmarks are done.
     const std::string token = random_token();
-    p.result_channel = true;
     p.env = sandbox_environment(scratch);
-    p.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
-    p.env["KATA_RESULT_TOKEN"] = token;
-    p.exit_marker = token + " finished\n";
-    p.exit_grace = kExitGrace;
+    open_results_channel(p, token, kExitGrace);
     p.cwd = scratch;
     p.max_file_bytes = kFileSizeLimitMiB << 20;
     p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);

@@ -51,11 +51,8 @@ class GithubReporter final : public Reporter {
         // The total first: GitHub shows only the first ten annotations of a step.
         out << fmt::format(
             "::notice title={}::{}\n", escape_property(report.course),
-            escape_data(fmt::format(
-                "Total {:.4g}/{:.4g} ({:.0f}%) for {}", report.score, report.max_score,
-                report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9)
-                                     : 0.0,
-                report.source)));
+            escape_data(fmt::format("Total {:.4g}/{:.4g} ({:.0f}%) for {}", report.score,
+                                    report.max_score, percent_of(report), report.source)));
         for (const auto& k : report.katas) {
             for (const auto& c : k.checks) {
                 if (c.status == CheckStatus::pass) continue;

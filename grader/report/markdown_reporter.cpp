@@ -43,10 +43,8 @@ class MarkdownReporter final : public Reporter {
         out << markdown_table({"kata", "check", "status", "score", "message"}, rows);
         out << "\n";
         for (const auto& n : report.notes) out << "> note: " << n << "\n\n";
-        out << fmt::format(
-            "**Total: {:.4g}/{:.4g} ({:.0f}%)** in {:.1f} s\n", report.score, report.max_score,
-            report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9) : 0.0,
-            report.seconds);
+        out << fmt::format("**Total: {:.4g}/{:.4g} ({:.0f}%)** in {:.1f} s\n", report.score,
+                           report.max_score, percent_of(report), report.seconds);
         if (report.disabled_points > 0) {
             out << fmt::format(
                 "\n{:.4g} more points belong to checks switched off for this run, out of the "

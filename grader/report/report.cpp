@@ -1,5 +1,7 @@
 #include "report/report.hpp"
 
+#include <cmath>
+
 namespace interleave {
 
 std::string to_string(CheckStatus status) {
@@ -81,6 +83,10 @@ void total_up(GradeReport& report) {
         report.pending_points += k.pending_points;
         report.disabled_points += k.disabled_points;
     }
+}
+
+double percent_of(const GradeReport& report) {
+    return report.max_score > 0 ? std::floor(100.0 * report.score / report.max_score + 1e-9) : 0.0;
 }
 
 }  // namespace interleave

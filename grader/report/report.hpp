@@ -113,6 +113,10 @@ struct GradeReport {
 void total_up(KataReport& kata);
 void total_up(GradeReport& report);
 
+/// The report's percentage as every format prints it: rounded down (99.81 of 100 is not 100%),
+/// 0 when there is no maximum.
+double percent_of(const GradeReport& report);
+
 /// Whether any check of the report failed because of the grader or the machine.
 bool infrastructure_failed(const GradeReport& report);
 

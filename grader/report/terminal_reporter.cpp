@@ -42,14 +42,10 @@ class TerminalReporter final : public Reporter {
         }
         for (const auto& n : report.notes) out << "\n" << paint("33", "note: ") << n << "\n";
         out << "\n"
-            << paint("1",
-                     fmt::format("Total: {} ({:.0f}%)  in {:.1f} s",
-                                 points(report.score, report.max_score),
-                                 // Rounded down: 99.81 of 100 is not 100%.
-                                 report.max_score > 0
-                                     ? std::floor(100.0 * report.score / report.max_score + 1e-9)
-                                     : 0.0,
-                                 report.seconds))
+            << paint("1", fmt::format("Total: {} ({:.0f}%)  in {:.1f} s",
+                                      points(report.score, report.max_score),
+                                      // Rounded down: 99.81 of 100 is not 100%.
+                                      percent_of(report), report.seconds))
             << "\n";
         if (report.disabled_points > 0) {
             out << paint("1", fmt::format("       {:.4g} more points belong to checks switched off "
