@@ -90,7 +90,8 @@ struct TestRunOptions {
     bool detect_leaks = true;
     /// A GoogleTest filter for the listing and the run (empty: every test).
     std::string gtest_filter;
-    /// Stop at the first failing test; no rerun after a hang (GradeOptions::fail_fast).
+    /// GradeOptions::fail_fast: no rerun after a hang; a release run stops at its first failing
+    /// test, a ThreadSanitizer run at its first report (it runs every test until then).
     bool fail_fast = false;
     /// An earlier run of the same code finished its tests and never exited: this one gets a
     /// second, not kExitGrace, to exit (the verdict is already known).
@@ -110,7 +111,9 @@ bool is_leaks_unchecked_note(const std::string& note);
 TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options);
 
 /// The TSAN_OPTIONS the grader sets (explicitly, so a student's environment cannot change them).
-std::string tsan_options(const std::filesystem::path& log_prefix);
+/// `halt_on_first_report`: exit at the first report instead of going on to find them all.
+std::string tsan_options(const std::filesystem::path& log_prefix,
+                         bool halt_on_first_report = false);
 
 /// Exit code ASan and UBSan are told to use when they reported something.
 inline constexpr int kAsanExitCode = 67;

@@ -151,7 +151,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     // watchdog says so in seconds); sanitizers slow everything, so they get longer.
     spec.env["KATA_STALL_MS"] = (o.sanitizer || o.address_sanitizer) ? "15000" : "5000";
     if (gdb_available()) spec.env["KATA_BACKTRACE"] = "1";
-    if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer");
+    if (o.sanitizer) spec.env["TSAN_OPTIONS"] = tsan_options(o.scratch / "sanitizer", o.fail_fast);
     if (o.address_sanitizer) {
         spec.env["ASAN_OPTIONS"] = asan_options(o.scratch / "sanitizer", o.detect_leaks);
         spec.env["UBSAN_OPTIONS"] = ubsan_options(o.scratch / "sanitizer");
@@ -184,7 +184,9 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.argv.push_back(o.binary.string());
     if (!o.gtest_filter.empty()) spec.argv.push_back("--gtest_filter=" + o.gtest_filter);
     spec.argv.push_back("--gtest_output=json:" + results_json.string());
-    if (o.fail_fast) spec.argv.push_back("--gtest_fail_fast");
+    // Under a sanitizer a failing test is not the verdict, the first report is (TSAN_OPTIONS).
+    if (o.fail_fast && !o.sanitizer && !o.address_sanitizer)
+        spec.argv.push_back("--gtest_fail_fast");
     spec.deadline = std::chrono::milliseconds(static_cast<long long>(o.timeout_seconds * 1000));
     spec.cpu_seconds = cpu_backstop(o.timeout_seconds);
     run.process = runner.run(spec);
@@ -321,11 +323,11 @@ std::string ubsan_options(const fs::path& log_prefix) {
                        kAsanExitCode, log_prefix.string());
 }
 
-std::string tsan_options(const fs::path& log_prefix) {
+std::string tsan_options(const fs::path& log_prefix, bool halt_on_first_report) {
     return fmt::format(
-        "halt_on_error=0 exitcode={} atexit_sleep_ms=50 second_deadlock_stack=1 history_size=4 "
+        "halt_on_error={} exitcode={} atexit_sleep_ms=50 second_deadlock_stack=1 history_size=4 "
         "report_signal_unsafe=0 log_path={}",
-        kTsanExitCode, log_prefix.string());
+        halt_on_first_report ? 1 : 0, kTsanExitCode, log_prefix.string());
 }
 
 TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options) {

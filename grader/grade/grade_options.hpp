@@ -47,8 +47,10 @@ struct GradeOptions {
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
     bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
-    /// Stop the tests at the first failure (GoogleTest's --gtest_fail_fast), with no rerun
-    /// after a hang: for verify's mutants whose only question is whether the tests fail.
+    /// Only each check's pass or fail matters, not the whole list of what failed (verify's
+    /// mutants): the release run stops at its first failing test (GoogleTest's
+    /// --gtest_fail_fast) with no rerun after a hang, and a ThreadSanitizer run at its first
+    /// report (ASan and UBSan always stop at theirs).
     bool fail_fast = false;
 };
 

@@ -186,14 +186,13 @@ VerifyRow verify_stub(const Exercise& e, Grader& grader, const GradeOptions& bas
     return s;
 }
 
-/// The grade options of one mutant: its tests plus the checks its expect.yaml names (every
-/// enabled check with all_checks).
+/// The grade options of one mutant: its tests plus the checks expected to catch it (every
+/// enabled check with all_checks). A check it only may fail is not run: whatever it would say,
+/// the row's verdict is the same.
 GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& options,
                             const SourceLayer& solutions, const fs::path& dir,
                             const MutantExpectation& expect) {
-    auto named = [&](const char* check) {
-        return contains(expect.fails, check) || contains(expect.may_fail, check);
-    };
+    auto named = [&](const char* check) { return contains(expect.fails, check); };
     GradeOptions m = base;
     m.layers = {solutions, SourceLayer{dir, false}};
     m.source_label = "mutant " + dir.filename().string();
@@ -201,8 +200,8 @@ GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& optio
     m.timing = named("timing") || (options.all_checks && options.timing);
     // ASan is a build of its own: mutants pay for it only when it is what catches them.
     m.asan = named("asan");
-    // When the tests failing is all that is asked, the first failure answers it.
-    m.fail_fast = !m.tsan && !m.timing && !m.asan;
+    // Whether each check fails is all that is asked: the first failure answers it.
+    m.fail_fast = true;
     return m;
 }
 

@@ -7,6 +7,8 @@
 
 #include "temp_project.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -348,6 +350,31 @@ TEST_F(FakeVerifyParts, AMutantOnlyTheTestsCatchStopsAtTheFirstFailure) {
     for (const auto& spec : runner.specs)
         fail_fast_runs += std::count(spec.argv.begin(), spec.argv.end(), "--gtest_fail_fast");
     EXPECT_EQ(fail_fast_runs, 1) << "the mutant's test run, and not the stub's";
+}
+
+TEST_F(FakeVerifyParts, ACheckThatOnlyMayFailIsNotRun) {
+    // Whatever TSan or the timing would say, this row's verdict is the tests': neither is
+    // built nor run, the row is untimed, and the first failing test answers it.
+    write(root_ / "tests/mutants/counter/broken/expect.yaml",
+          "format_version: 1\ndescription: broken\nfails: [tests]\nmay_fail: [tsan, timing]\n");
+    FakeProcessRunner runner([this](const ProcessSpec& spec) {
+        std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+        const std::string staged((std::istreambuf_iterator<char>(in)), {});
+        return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    VerifyOptions o;
+    o.katas = {&course_.exercises[0]};
+    o.part = VerifyPart::untimed;
+    o.mutant_filter = "broken";
+    const auto rows = verify_course(course_, grader, o, {});
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_TRUE(rows.back().ok) << rows.back().why;
+    for (const auto& spec : runner.specs) {
+        const std::string command = fmt::format("{}", fmt::join(spec.argv, " "));
+        EXPECT_EQ(command.find("tsan"), std::string::npos) << command;
+        EXPECT_EQ(command.find("_bench"), std::string::npos) << command;
+    }
 }
 
 TEST_F(FakeVerifyParts, BothPartsTogetherAreTheWholeRun) {

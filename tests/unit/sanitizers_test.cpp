@@ -530,3 +530,10 @@ TEST(AsanMetadata, PointsAreValidatedWithFileAndLine) {
 }
 
 }  // namespace
+
+TEST(TsanOptions, GoesOnAfterAReportUnlessOnlyTheFirstIsWanted) {
+    // A student sees every race; verify's mutants need only the first (GradeOptions::fail_fast).
+    EXPECT_NE(tsan_options("log").find("halt_on_error=0"), std::string::npos);
+    EXPECT_NE(tsan_options("log", true).find("halt_on_error=1"), std::string::npos);
+    EXPECT_NE(tsan_options("log", true).find("exitcode=66"), std::string::npos);
+}
