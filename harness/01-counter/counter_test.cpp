@@ -16,10 +16,18 @@ namespace {
 
 constexpr int kThreads = 4;
 // How long the two hammering tests below run when nothing goes wrong. On an idle machine the
-// check-then-act and two-step-reset mutants fail within 12 ms and 50 ms, but with the machine
-// busy (the selftest grades two things at once) the two-step reset survived a 500 ms budget:
-// a correct counter pays 1.5 s per test so that the mutants are caught every time.
+// check-then-act and two-step-reset mutants fail within 12 ms and 50 ms of their threads
+// running at once; with the machine busy (the selftest grades two things at once) the two-step
+// reset survived a 500 ms wall-clock budget, because the threads seldom ran at the same time.
+// So the budget counts the time the threads truly overlapped (kata::TogetherBudget): 300 ms of
+// it, or 1.5 s of wall time on a machine too busy to give them that.
+constexpr int kOverlapMs = 300;
 constexpr int kHammerMs = 1500;
+
+kata::TogetherBudget hammer_budget(int threads) {
+    return kata::TogetherBudget(threads, kata::scaled_budget(std::chrono::milliseconds(kOverlapMs)),
+                                kata::scaled_budget(std::chrono::milliseconds(kHammerMs)));
+}
 
 TEST(CounterBasics, StartsAtZeroAndCounts) {
     Counter c;
@@ -110,7 +118,7 @@ TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
     // The counter used as a semaphore with one slot: take it with increment_if_below(1), hold
     // it briefly, give it back with add(-1). Two holders at once means the check was not atomic.
     constexpr std::int64_t kLimit = 1;
-    const auto budget = kata::scaled_budget(std::chrono::milliseconds(kHammerMs));
+    kata::TogetherBudget budget = hammer_budget(kThreads);
     Counter c;
     std::atomic<int> holders{0};
     std::atomic<std::int64_t> overshoots{0};
@@ -124,8 +132,7 @@ TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
         }
     };
     kata::run_together(kThreads, [&](int t) {
-        const auto end = std::chrono::steady_clock::now() + budget;
-        while (!stop.load(std::memory_order_relaxed)) {
+        for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i) {
             if (c.increment_if_below(kLimit)) {
                 taken.fetch_add(1, std::memory_order_relaxed);
                 const std::int64_t seen = c.value();
@@ -141,7 +148,10 @@ TEST(CounterConcurrency, IncrementIfBelowNeverOvershoots) {
                 holders.fetch_sub(1);
                 c.add(-1);
             }
-            if (t == 0 && std::chrono::steady_clock::now() >= end) stop = true;
+            if (i % 256 == 0) {
+                budget.report(t);
+                if (t == 0 && budget.spent()) stop = true;
+            }
         }
     });
     EXPECT_EQ(overshoots.load(), 0)
@@ -187,9 +197,8 @@ TEST(CounterConcurrency, ResetLosesNothing) {
     // One thread increments while another keeps resetting. Every increment must end up either in
     // a value that reset() returned or in the final total; a reset that reads and then zeroes
     // in two steps drops the increments that land in between.
-    const auto budget = kata::scaled_budget(std::chrono::milliseconds(kHammerMs));
-    for (auto deadline = std::chrono::steady_clock::now() + budget;
-         std::chrono::steady_clock::now() < deadline;) {
+    kata::TogetherBudget budget = hammer_budget(2);
+    for (; !budget.spent(); budget.end_round()) {
         Counter c;
         std::atomic<bool> stop{false};
         std::int64_t increments = 0;
@@ -206,6 +215,7 @@ TEST(CounterConcurrency, ResetLosesNothing) {
                 while (std::chrono::steady_clock::now() < round_end) collected += c.reset();
                 stop = true;
             }
+            budget.report(t);  // a fresh thread: its CPU time is this round's
         });
         collected += c.reset();
         ASSERT_EQ(collected, increments)

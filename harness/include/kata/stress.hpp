@@ -5,8 +5,11 @@
 /// exact interleavings, and print the seed that reproduces them. The per-test watchdog lives in
 /// harness/support/test_main.cpp, so a hang in any test is reported with the test's name.
 
+#include <kata/cpu_time.hpp>
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -85,5 +88,53 @@ inline int scaled(int iterations) {
 inline std::chrono::milliseconds scaled_budget(std::chrono::milliseconds budget) {
     return std::chrono::milliseconds(scaled(static_cast<int>(budget.count())));
 }
+
+/// A hammer loop's budget counted in the time its threads truly ran at the same time, not in
+/// wall time: a race a few instructions wide needs two threads on two cores at once, and a busy
+/// machine gives them far less of that per wall second than an idle one.
+///
+/// Each worker reports its own CPU time now and then; the overlap is the sum of those CPU times
+/// minus the wall time elapsed since the budget was made. That is a lower bound of the time two
+/// threads ran at once (whenever fewer than two ran, the wall clock gained at least as much as
+/// their CPU times together), so the budget never ends a loop early. It is spent once the
+/// overlap reaches `enough`, or after `cap` of wall time whatever the overlap: an idle machine
+/// is done in about `enough`, a busy one runs as long as a plain wall budget of `cap` would.
+class TogetherBudget {
+  public:
+    TogetherBudget(int threads, std::chrono::milliseconds enough, std::chrono::milliseconds cap)
+        : enough_(enough), cap_(cap), cpu_ns_(static_cast<std::size_t>(threads)) {}
+
+    /// Thread `t` (0-based) of the current round records its own CPU time so far. It is a system
+    /// call: call it every few hundred iterations, or once at the end of a short round.
+    void report(int t) {
+        cpu_ns_[static_cast<std::size_t>(t)].store(thread_cpu_time().count(),
+                                                   std::memory_order_relaxed);
+    }
+
+    /// Call between rounds of fresh threads (after run_together returned): the finished threads'
+    /// CPU times are kept, and the next round's threads report from zero.
+    void end_round() {
+        for (auto& cpu : cpu_ns_) finished_ns_ += cpu.exchange(0, std::memory_order_relaxed);
+    }
+
+    /// How long the threads ran at the same time, at least (negative: no evidence yet).
+    std::chrono::nanoseconds overlap() const {
+        std::int64_t total = finished_ns_;
+        for (const auto& cpu : cpu_ns_) total += cpu.load(std::memory_order_relaxed);
+        return std::chrono::nanoseconds(total) - (std::chrono::steady_clock::now() - start_);
+    }
+
+    /// True once the threads overlapped for `enough`, or `cap` of wall time has passed.
+    bool spent() const {
+        return std::chrono::steady_clock::now() - start_ >= cap_ || overlap() >= enough_;
+    }
+
+  private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::chrono::nanoseconds enough_;
+    std::chrono::nanoseconds cap_;
+    std::vector<std::atomic<std::int64_t>> cpu_ns_;
+    std::int64_t finished_ns_ = 0;  ///< only touched between rounds, by the thread that waits
+};
 
 }  // namespace kata
