@@ -288,6 +288,13 @@ TEST_F(FakeGradingManual, VerifyAcceptsAPendingPartAsFullMarks) {
 
 namespace {
 
+/// A run of the untimed part of verify: its rows, and the command line of every process the
+/// grader started.
+struct VerifyRun {
+    std::vector<VerifyRow> rows;
+    std::vector<std::vector<std::string>> commands;
+};
+
 /// A course with one mutant that only timing catches and one that its tests catch.
 class FakeVerifyParts : public FakeGrading {
   protected:
@@ -322,6 +329,24 @@ class FakeVerifyParts : public FakeGrading {
         }
         return seen;
     }
+
+    /// The untimed part on the "broken" mutant alone (and the stub): the mutant fails every
+    /// test, the stub too.
+    VerifyRun verify_broken() {
+        FakeProcessRunner runner([this](const ProcessSpec& spec) {
+            std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
+            const std::string staged((std::istreambuf_iterator<char>(in)), {});
+            return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
+        });
+        Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+        VerifyOptions o;
+        o.katas = {&course_.exercises[0]};
+        o.part = VerifyPart::untimed;
+        o.mutant_filter = "broken";
+        VerifyRun run{verify_course(course_, grader, o, {}), {}};
+        for (const auto& spec : runner.specs) run.commands.push_back(spec.argv);
+        return run;
+    }
 };
 
 TEST_F(FakeVerifyParts, TheTimedPartHoldsEveryRowThatRunsTiming) {
@@ -333,22 +358,12 @@ TEST_F(FakeVerifyParts, TheUntimedPartHoldsTheRest) {
 }
 
 TEST_F(FakeVerifyParts, AMutantOnlyTheTestsCatchStopsAtTheFirstFailure) {
-    FakeProcessRunner runner([this](const ProcessSpec& spec) {
-        std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
-        const std::string staged((std::istreambuf_iterator<char>(in)), {});
-        return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
-    });
-    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
-    VerifyOptions o;
-    o.katas = {&course_.exercises[0]};
-    o.part = VerifyPart::untimed;
-    o.mutant_filter = "broken";
-    const auto rows = verify_course(course_, grader, o, {});
-    ASSERT_FALSE(rows.empty());
-    EXPECT_TRUE(rows.back().ok) << rows.back().why;
+    const VerifyRun run = verify_broken();
+    ASSERT_FALSE(run.rows.empty());
+    EXPECT_TRUE(run.rows.back().ok) << run.rows.back().why;
     int fail_fast_runs = 0;
-    for (const auto& spec : runner.specs)
-        fail_fast_runs += std::count(spec.argv.begin(), spec.argv.end(), "--gtest_fail_fast");
+    for (const auto& argv : run.commands)
+        fail_fast_runs += std::count(argv.begin(), argv.end(), "--gtest_fail_fast");
     EXPECT_EQ(fail_fast_runs, 1) << "the mutant's test run, and not the stub's";
 }
 
@@ -357,21 +372,11 @@ TEST_F(FakeVerifyParts, ACheckThatOnlyMayFailIsNotRun) {
     // built nor run, the row is untimed, and the first failing test answers it.
     write(root_ / "tests/mutants/counter/broken/expect.yaml",
           "format_version: 1\ndescription: broken\nfails: [tests]\nmay_fail: [tsan, timing]\n");
-    FakeProcessRunner runner([this](const ProcessSpec& spec) {
-        std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
-        const std::string staged((std::istreambuf_iterator<char>(in)), {});
-        return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
-    });
-    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
-    VerifyOptions o;
-    o.katas = {&course_.exercises[0]};
-    o.part = VerifyPart::untimed;
-    o.mutant_filter = "broken";
-    const auto rows = verify_course(course_, grader, o, {});
-    ASSERT_EQ(rows.size(), 2u);
-    EXPECT_TRUE(rows.back().ok) << rows.back().why;
-    for (const auto& spec : runner.specs) {
-        const std::string command = fmt::format("{}", fmt::join(spec.argv, " "));
+    const VerifyRun run = verify_broken();
+    ASSERT_EQ(run.rows.size(), 2u);
+    EXPECT_TRUE(run.rows.back().ok) << run.rows.back().why;
+    for (const auto& argv : run.commands) {
+        const std::string command = fmt::format("{}", fmt::join(argv, " "));
         EXPECT_EQ(command.find("tsan"), std::string::npos) << command;
         EXPECT_EQ(command.find("_bench"), std::string::npos) << command;
     }
