@@ -13,6 +13,7 @@
 #include "workspace/build_driver.hpp"
 #include "workspace/workspace.hpp"
 
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -189,6 +190,16 @@ struct KataRun {
     }
     std::string tests_target() const { return exercise.id + "_tests"; }
     std::string bench_target() const { return exercise.id + "_bench"; }
+
+    /// Builds `target` in the tree of `preset`, in the background at the lowest CPU priority:
+    /// build() of the same preset and target then waits for it instead of building again. At
+    /// most one early build per tree (BuildDriver's rule).
+    void build_early(const std::string& preset, const std::string& target);
+    /// Builds `target` in the tree of `preset`, or waits for its early build (build_early).
+    BuildOutcome build(const std::string& preset, const std::string& target);
+    /// Early builds not yet waited for; a KataRun waits for them all as it ends (members are
+    /// destroyed before `builder`, which they use).
+    std::map<std::string, std::shared_future<BuildOutcome>> early_builds;
 };
 
 /// A check that did not run, and why ("ThreadSanitizer disabled (--no-tsan)"). An empty `why`

@@ -69,7 +69,7 @@ CheckResult run_sanitizer_check(KataRun& k, const SanitizerTool& tool, int point
                                 const std::function<void(TestRunOptions&)>& adapt,
                                 const std::function<CheckResult(const TestBinaryRun&)>& judge) {
     k.step(tool.preset);
-    const BuildOutcome build = k.builder.build(tool.preset, {k.tests_target()});
+    const BuildOutcome build = k.build(tool.preset, k.tests_target());
     if (!build.ok) {
         CheckResult c = judge_build_failure(build, k.ws, tool.building);
         c.name = check_name(tool.kind);

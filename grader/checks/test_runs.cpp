@@ -122,20 +122,10 @@ void open_results_channel(ProcessSpec& spec, const std::string& token,
     spec.exit_grace = grace;
 }
 
-TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool setarch) {
-    TestBinaryRun run;
-    std::error_code ec;
-    fs::remove_all(o.scratch, ec);
-    fs::create_directories(o.scratch);
-    // Result files get unguessable names, so a submission cannot pre-write or fake them.
-    const std::string token = random_token();
-    const fs::path list_json = o.scratch / ("list-" + token + ".json");
-    const fs::path results_json = o.scratch / ("results-" + token + ".json");
-    const fs::path premature = o.scratch / ("premature-exit-" + token);
-
-    std::vector<std::string> prefix;
-    if (setarch) prefix = {"setarch", machine_arch(), "-R"};
-
+/// The environment, limits and sandbox of one run of the test binary (listing or running): the
+/// results channel with `token`, the harness's watchdogs, the sanitizers' options.
+ProcessSpec test_binary_spec(const TestRunOptions& o, const std::string& token,
+                             const fs::path& premature) {
     ProcessSpec spec;
     spec.env = sandbox_environment(o.scratch);
     for (const auto& [k, v] : o.extra_env) spec.env[k] = v;
@@ -159,7 +149,43 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
     spec.cwd = o.scratch;
     spec.max_file_bytes = kFileSizeLimitMiB << 20;
     spec.sandbox = student_sandbox(o.scratch, o.memory_limit_mib, o.containment);
+    return spec;
+}
 
+/// What the run left behind: GoogleTest's results file, the harness's stream on the channel
+/// (the two reconciled), and whether the binary exited before GoogleTest finished.
+void read_run_results(TestBinaryRun& run, const fs::path& results_json, const std::string& token,
+                      const fs::path& premature) {
+    if (fs::exists(results_json)) {
+        try {
+            run.results = parse_gtest_json(read_file(results_json));
+        } catch (const std::exception&) {
+            run.results.reset();
+        }
+    }
+    run.progress = parse_progress(read_channel(run.process.channel, token));
+    if (run.process.channel_dropped > 0)
+        run.progress.violations.push_back(fmt::format(
+            "{} bytes past the channel's cap were dropped", run.process.channel_dropped));
+    run.premature_exit = fs::exists(premature);
+    reconcile(run);
+}
+
+TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool setarch) {
+    TestBinaryRun run;
+    std::error_code ec;
+    fs::remove_all(o.scratch, ec);
+    fs::create_directories(o.scratch);
+    // Result files get unguessable names, so a submission cannot pre-write or fake them.
+    const std::string token = random_token();
+    const fs::path list_json = o.scratch / ("list-" + token + ".json");
+    const fs::path results_json = o.scratch / ("results-" + token + ".json");
+    const fs::path premature = o.scratch / ("premature-exit-" + token);
+
+    std::vector<std::string> prefix;
+    if (setarch) prefix = {"setarch", machine_arch(), "-R"};
+
+    ProcessSpec spec = test_binary_spec(o, token, premature);
     spec.argv = prefix;
     spec.argv.push_back(o.binary.string());
     if (!o.gtest_filter.empty()) spec.argv.push_back("--gtest_filter=" + o.gtest_filter);
@@ -196,19 +222,7 @@ TestBinaryRun run_once(ProcessRunner& runner, const TestRunOptions& o, bool seta
             "killed {} process{} the submission left running outside its process group (setsid "
             "or a double fork) when the test binary ended",
             orphans, orphans == 1 ? "" : "es"));
-    if (fs::exists(results_json)) {
-        try {
-            run.results = parse_gtest_json(read_file(results_json));
-        } catch (const std::exception&) {
-            run.results.reset();
-        }
-    }
-    run.progress = parse_progress(read_channel(run.process.channel, token));
-    if (run.process.channel_dropped > 0)
-        run.progress.violations.push_back(fmt::format(
-            "{} bytes past the channel's cap were dropped", run.process.channel_dropped));
-    run.premature_exit = fs::exists(premature);
-    reconcile(run);
+    read_run_results(run, results_json, token, premature);
     if (o.sanitizer || o.address_sanitizer) run.sanitizer_log = read_sanitizer_logs(o.scratch);
     return run;
 }

@@ -48,6 +48,53 @@ std::string abort_reason(const TestBinaryRun& run) {
     return {};
 }
 
+/// The tests a hang or crash left unrun ran again in a process of their own: each counts, and
+/// each that failed is named.
+void count_the_rerun(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed) {
+    for (const auto& t : run.rest->tests) {
+        if (t.passed) {
+            ++passed;
+        } else {
+            c.details.push_back(fmt::format(
+                "{}: {}", t.name,
+                t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front())));
+            c.data["failed"].push_back(t.name);
+        }
+    }
+    const char* what = run.hung() ? "hang" : "crash";
+    c.details.push_back(
+        run.rest->tests.empty()
+            ? fmt::format("the tests after the {} ran again in a new process, which stopped "
+                          "in its first test too",
+                          what)
+            : fmt::format("the {} test{} after the {} ran again in a new process: {} passed",
+                          run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", what,
+                          run.rest->passed()));
+}
+
+/// Every test ended, then the program did not end well (it never exited, or crashed at exit):
+/// the exit counts as one more test, failed.
+void judge_bad_exit(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int passed,
+                    int& total) {
+    const ProcessOutcome& p = run.process;
+    c.message = p.stuck_at_exit
+                    ? "every test ended, but the test binary never exited: a static "
+                      "destructor or a thread that is never joined blocks the end of the "
+                      "program"
+                    : fmt::format(
+                          "every test ended, but the test binary then {} (in a "
+                          "static destructor or at exit)",
+                          p.describe());
+    c.details.push_back(
+        "a clean exit counts as one more test: fix what runs after main() returns (static "
+        "objects' destructors, threads still running, atexit handlers)");
+    for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
+    c.data["stuck_at_exit"] = p.stuck_at_exit;
+    ++total;  // the exit
+    c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
+    for (auto& line : last_lines(p.err, 15)) c.data["stderr_tail"].push_back(std::move(line));
+}
+
 /// The binary stopped before GoogleTest could write its results (or wrote none): the verdict
 /// says how it stopped and during which test, from the progress the harness recorded.
 void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace& ws, int& passed,
@@ -55,50 +102,14 @@ void judge_stopped_run(CheckResult& c, const TestBinaryRun& run, const Workspace
     const ProcessOutcome& p = run.process;
     for (const auto& [name, ok] : run.progress.ended) passed += ok ? 1 : 0;
     const auto running = run.hung_test();
-    if (run.rest) {
-        // The tests the hang left unrun ran in a process of their own: each counts.
-        for (const auto& t : run.rest->tests) {
-            if (t.passed) {
-                ++passed;
-            } else {
-                c.details.push_back(fmt::format(
-                    "{}: {}", t.name,
-                    t.failures.empty() ? "did not pass" : tidy_failure(ws, t.failures.front())));
-                c.data["failed"].push_back(t.name);
-            }
-        }
-        const char* what = run.hung() ? "hang" : "crash";
-        c.details.push_back(
-            run.rest->tests.empty()
-                ? fmt::format("the tests after the {} ran again in a new process, which stopped "
-                              "in its first test too",
-                              what)
-                : fmt::format("the {} test{} after the {} ran again in a new process: {} passed",
-                              run.rest->tests.size(), run.rest->tests.size() == 1 ? "" : "s", what,
-                              run.rest->passed()));
-    }
+    if (run.rest) count_the_rerun(c, run, ws, passed);
     const std::string during = running ? fmt::format(" during {}", *running) : "";
     // Every test ended, then the program did not end well: the exit is graded like one more
     // test, so that the release and sanitizer runs give the same verdict.
     const bool after_the_tests = run.progress.finished && !running && total > 0 &&
                                  (p.stuck_at_exit || p.termination == Termination::signaled);
     if (after_the_tests) {
-        c.message = p.stuck_at_exit
-                        ? "every test ended, but the test binary never exited: a static "
-                          "destructor or a thread that is never joined blocks the end of the "
-                          "program"
-                        : fmt::format(
-                              "every test ended, but the test binary then {} (in a "
-                              "static destructor or at exit)",
-                              p.describe());
-        c.details.push_back(
-            "a clean exit counts as one more test: fix what runs after main() returns (static "
-            "objects' destructors, threads still running, atexit handlers)");
-        for (auto& line : summarise_backtraces(ws, p.err)) c.details.push_back(std::move(line));
-        c.data["stuck_at_exit"] = p.stuck_at_exit;
-        ++total;  // the exit
-        c.message = fmt::format("{}; {}", c.message, count_tests(passed, total));
-        for (auto& line : last_lines(p.err, 15)) c.data["stderr_tail"].push_back(std::move(line));
+        judge_bad_exit(c, run, ws, passed, total);
         return;
     }
     if (p.termination == Termination::failed_to_start) {

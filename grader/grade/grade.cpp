@@ -122,9 +122,14 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     kata.folder = e.folder;
     kata.title = e.title;
     KataRun k{runner_,  ws_, e,  options, containment, BuildDriver(runner_, ws_, options.jobs),
-              progress, {},  {}, {}};
+              progress, {},  {}, {},      {}};
     // The plan: build and tests always; tsan, asan and timing where exercise.yaml has them.
     kata.checks.push_back(run_build_check(k));
+    if (k.not_built.empty()) {
+        // The sanitizer trees compile at low priority while the release tests run.
+        if (options.tsan && e.tsan_points) k.build_early("tsan", k.tests_target());
+        if (options.asan && e.asan_points) k.build_early("asan", k.tests_target());
+    }
     auto next = [&](CheckKind kind, double points, const std::function<CheckResult()>& run) {
         kata.checks.push_back(k.not_built.empty() ? run()
                                                   : skipped_check(kind, points, k.not_built));

@@ -363,6 +363,7 @@ void mark_close_on_exec_from(int first) {
         set_limit(RLIMIT_NOFILE, static_cast<rlim_t>(spec.sandbox.max_open_files),
                   static_cast<rlim_t>(spec.sandbox.max_open_files));
     if (launch.nproc_cap > 0) set_limit(RLIMIT_NPROC, launch.nproc_cap, launch.nproc_cap);
+    if (spec.niceness != 0) (void)!nice(spec.niceness);
     // An untrusted child never outlives a grader that died without cleaning up.
     if (launch.watched) prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (launch.cwd.empty() || chdir(launch.cwd.c_str()) == 0)

@@ -69,6 +69,9 @@ struct ProcessSpec {
     /// stopped in seconds, and ProcessOutcome::stuck_at_exit says so.
     std::string exit_marker;
     std::chrono::milliseconds exit_grace{std::chrono::seconds(5)};
+    /// Added to the child's nice value before exec (0: unchanged), and inherited by everything
+    /// it starts: a build that overlaps a test run yields the CPU to it.
+    int niceness = 0;
 };
 
 /// The descriptor at which a child started with ProcessSpec::result_channel finds the write end

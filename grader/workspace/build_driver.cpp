@@ -12,8 +12,10 @@ BuildDriver::BuildDriver(ProcessRunner& runner, Workspace ws, int jobs)
 
 namespace {
 
-BuildOutcome run_step(ProcessRunner& runner, const Workspace& ws, std::vector<std::string> argv) {
+BuildOutcome run_step(ProcessRunner& runner, const Workspace& ws, std::vector<std::string> argv,
+                      BuildPriority priority = BuildPriority::normal) {
     ProcessSpec spec;
+    if (priority == BuildPriority::background) spec.niceness = 19;
     spec.argv = std::move(argv);
     spec.env = base_environment();
     spec.cwd = ws.project_root;
@@ -42,8 +44,8 @@ BuildOutcome BuildDriver::configure(const std::string& preset) {
                      "-DKATA_SOURCE_ROOT=" + ws_.stage_root().string()});
 }
 
-BuildOutcome BuildDriver::build(const std::string& preset,
-                                const std::vector<std::string>& targets) {
+BuildOutcome BuildDriver::build(const std::string& preset, const std::vector<std::string>& targets,
+                                BuildPriority priority) {
     BuildOutcome configured = configure(preset);
     if (!configured.ok) {
         configured.infrastructure = true;
@@ -55,7 +57,7 @@ BuildOutcome BuildDriver::build(const std::string& preset,
         argv.push_back("-j");
         argv.push_back(std::to_string(jobs_));
     }
-    return run_step(runner_, ws_, argv);
+    return run_step(runner_, ws_, argv, priority);
 }
 
 fs::path BuildDriver::binary(const std::string& preset, const Exercise& e,

@@ -158,7 +158,7 @@ TEST(QueueBlocking, PushWaitsWhileFullAndResumesAfterPop) {
     ASSERT_TRUE(q->push(1));
     ASSERT_TRUE(q->push(2));
     auto pushed = in_background([q] { return q->push(3); });
-    if (ready_within(pushed, kWindow)) {
+    if (returned_instead_of_blocking(pushed, kWindow)) {
         FAIL() << "push() into a full queue returned (" << std::boolalpha << pushed.get()
                << ") instead of waiting: producers must block while the queue is full "
                   "(backpressure), and the queue must never hold more than its capacity";
@@ -180,7 +180,7 @@ TEST(QueueBlocking, PushWaitsWhileFullAndResumesAfterPop) {
 TEST(QueueBlocking, PopWaitsWhileEmptyAndResumesAfterPush) {
     auto q = std::make_shared<IntQueue>(2);
     auto popped = in_background([q] { return q->pop(); });
-    if (ready_within(popped, kWindow)) {
+    if (returned_instead_of_blocking(popped, kWindow)) {
         const auto got = popped.get();
         FAIL() << "pop() on an empty, open queue returned "
                << (got ? "an item" : "an empty optional")
@@ -205,7 +205,7 @@ TEST(QueueBlocking, TimedCallsResumeWhenTheQueueChanges) {
         auto item = q->pop_for(30s);
         return std::make_pair(item, Clock::now() - t0);
     });
-    ASSERT_FALSE(ready_within(popped, kWindow))
+    ASSERT_FALSE(returned_instead_of_blocking(popped, kWindow))
         << "pop_for(30 s) on an empty queue returned early instead of waiting";
     auto pushed = in_background([q] { return q->push(7); });
     ASSERT_TRUE(ready_within(pushed, kPrompt)) << "push() did not return while pop_for waited";
@@ -216,7 +216,7 @@ TEST(QueueBlocking, TimedCallsResumeWhenTheQueueChanges) {
 
     ASSERT_TRUE(q->push(8));
     auto refill = in_background([q] { return q->push_for(9, 30s); });
-    ASSERT_FALSE(ready_within(refill, kWindow))
+    ASSERT_FALSE(returned_instead_of_blocking(refill, kWindow))
         << "push_for(30 s) on a full queue returned early instead of waiting";
     auto freed = in_background([q] { return q->pop(); });
     ASSERT_TRUE(ready_within(freed, kPrompt)) << "pop() did not return while push_for waited";

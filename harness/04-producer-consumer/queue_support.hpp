@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -24,34 +26,82 @@
 #include <utility>
 #include <vector>
 
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
 namespace pc {
 
 using Millis = std::chrono::milliseconds;
 
-/// Starts `fn()` on a detached thread and returns a future for its result (or exception).
-/// Unlike std::async, dropping the future never waits for the call to finish.
+/// A call running on a thread of its own: a future for its result, and the kernel's id of that
+/// thread (0 if it never started), so that a test can see the call asleep (blocks_within).
+template <class R>
+struct Background : std::future<R> {
+    Background(std::future<R> result, pid_t thread)
+        : std::future<R>(std::move(result)), tid(thread) {}
+    pid_t tid;
+};
+
+/// The type-erased part of in_background: one instantiation per result type, not per lambda.
+template <class R>
+Background<R> start_in_background(std::function<R()> fn) {
+    std::packaged_task<R()> task(std::move(fn));
+    std::future<R> result = task.get_future();
+    auto started = std::make_shared<std::atomic<pid_t>>(0);
+    std::thread([task = std::move(task), started]() mutable {
+        started->store(static_cast<pid_t>(::syscall(SYS_gettid)));
+        task();
+    }).detach();
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (started->load() == 0 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    return Background<R>(std::move(result), started->load());
+}
+
+/// Starts `fn()` on a detached thread and returns a future for its result (or exception), with
+/// the thread's id. Unlike std::async, dropping the future never waits for the call to finish.
 ///
 /// Returns only once the new thread is running (or after 5 s), so that "the call has not
 /// returned after a 150 ms window" really means the call waited: on a busy machine a new thread
 /// can otherwise sit in the run queue for the whole window before it even starts.
 template <class Fn>
-auto in_background(Fn fn) -> std::future<decltype(fn())> {
+auto in_background(Fn fn) -> Background<decltype(fn())> {
     using Result = decltype(fn());
-    std::packaged_task<Result()> task(std::move(fn));
-    std::future<Result> result = task.get_future();
-    auto started = std::make_shared<std::atomic<bool>>(false);
-    std::thread([task = std::move(task), started]() mutable {
-        started->store(true);
-        task();
-    }).detach();
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!started->load() && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(std::chrono::microseconds(20));
-    }
-    return result;
+    return start_in_background<Result>(std::function<Result()>(std::move(fn)));
 }
 
-/// Whether `f` is ready within `limit`.
+/// Whether thread `tid` of this process is asleep in the kernel (state S: waiting on a futex, a
+/// timer, ...); false when it is running, gone, or /proc cannot be read.
+inline bool asleep(pid_t tid) {
+    if (tid == 0) return false;
+    std::FILE* f = std::fopen(("/proc/self/task/" + std::to_string(tid) + "/stat").c_str(), "r");
+    if (f == nullptr) return false;
+    char line[512] = {};
+    const std::size_t n = std::fread(line, 1, sizeof line - 1, f);
+    std::fclose(f);
+    const char* paren = std::strrchr(line, ')');  // the name may hold spaces and parentheses
+    return n > 0 && paren != nullptr && paren[1] == ' ' && paren[2] == 'S';
+}
+
+/// Waits until `call` is seen asleep on several looks in a row (it blocked: a correct queue's
+/// call gets there in well under a millisecond) or until `limit`; true only when the call
+/// returned first. This replaces a fixed wait of `limit`: a call that returns early returns at
+/// once, and a call that blocks is let go as soon as it is seen blocking. A call that returns
+/// after a short sleep (a timed wait that gives up) is caught by what the test checks next.
+template <class R>
+bool returned_instead_of_blocking(const Background<R>& call, std::chrono::nanoseconds limit) {
+    constexpr int kLooks = 3;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int asleep_looks = 0;
+    for (;;) {
+        if (call.wait_for(std::chrono::milliseconds(1)) == std::future_status::ready) return true;
+        asleep_looks = asleep(call.tid) ? asleep_looks + 1 : 0;
+        if (asleep_looks >= kLooks || std::chrono::steady_clock::now() >= deadline) return false;
+    }
+}
+
 template <class R>
 bool ready_within(const std::future<R>& f, std::chrono::nanoseconds limit) {
     return f.wait_for(limit) == std::future_status::ready;

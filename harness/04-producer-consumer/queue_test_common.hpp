@@ -34,11 +34,14 @@ using pc::in_background;
 using pc::Phase;
 using pc::ready_by;
 using pc::ready_within;
+using pc::returned_instead_of_blocking;
 using pc::Worker;
 using Clock = std::chrono::steady_clock;
 
 /// How long a call that must block is watched: if it returns within this window it did not
 /// block. A correct queue can never return early, so the length only limits what is caught.
+/// returned_instead_of_blocking() lets a call go as soon as it is seen asleep; the tests that
+/// check that every waiter still waits after a while (close) wait the whole window.
 constexpr auto kWindow = 150ms;
 /// How long a call that has been unblocked may take to return. Far above any real wakeup
 /// latency, even under ThreadSanitizer on a loaded machine: missing it means "never woken".

@@ -237,7 +237,7 @@ TEST(QueueJoin, JoinReturnsOnlyAfterTheLastTaskDone) {
     };
     auto first = in_background(joiner);
     auto second = in_background(joiner);
-    if (ready_within(first, kWindow)) {
+    if (returned_instead_of_blocking(first, kWindow)) {
         FAIL() << "join() returned with 3 pushed items not marked done: join() must wait until "
                   "task_done() has been called once for every pushed item";
     }
@@ -251,7 +251,8 @@ TEST(QueueJoin, JoinReturnsOnlyAfterTheLastTaskDone) {
     });
     ASSERT_TRUE(ready_within(work, kPrompt)) << "pop()/task_done() got stuck while join() waited";
     ASSERT_TRUE(work.get()) << "pop() of a queued item returned an empty optional";
-    if (ready_within(first, kWindow) || ready_within(second, 0s)) {
+    if (returned_instead_of_blocking(first, kWindow) ||
+        returned_instead_of_blocking(second, kWindow)) {
         FAIL() << "join() returned while one pushed item was still not marked done";
     }
     auto last = in_background([q, dones] {

@@ -35,6 +35,15 @@ TEST(PosixProcessRunner, ExitCodeAndOutput) {
     EXPECT_EQ(o.describe(), "exited with code 3");
 }
 
+TEST(PosixProcessRunner, NicenessIsAddedBeforeExecAndInherited) {
+    PosixProcessRunner r;
+    ProcessSpec s = shell("nice; sh -c nice");
+    s.niceness = 19;  // the kernel caps the sum at 19
+    const auto o = r.run(s);
+    EXPECT_EQ(o.out, "19\n19\n");
+    EXPECT_EQ(r.run(shell("nice")).out, std::to_string(nice(0)) + "\n") << "unchanged by default";
+}
+
 TEST(PosixProcessRunner, Signal) {
     PosixProcessRunner r;
     const auto o = r.run(shell("kill -SEGV $$"));

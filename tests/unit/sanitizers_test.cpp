@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -461,6 +462,51 @@ TEST_F(FakeAsanGrading, MemoryErrorFailsOnlyAsanAndNoAsanSkipsIt) {
     r = grader.grade(o);
     EXPECT_EQ(summarise_checks(r.katas[0]),
               "build pass, tests pass, tsan pass, asan skipped, timing pass");
+}
+
+TEST_F(FakeAsanGrading, SanitizerTreesBuildOnceAtTheLowestPriorityAndTheReleaseTreeDoesNot) {
+    FakeProcessRunner runner(toolchain("", {{50, 50}}));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options());
+    EXPECT_DOUBLE_EQ(r.score, 100);
+    std::map<std::string, std::vector<int>> builds;  // tree -> the niceness of each build
+    for (const auto& spec : runner.specs) {
+        if (spec.argv.size() > 2 && spec.argv[0] == "cmake" && spec.argv[1] == "--build")
+            builds[fs::path(spec.argv[2]).filename().string()].push_back(spec.niceness);
+    }
+    EXPECT_EQ(builds["release"], std::vector<int>{0}) << "the release build is waited for";
+    EXPECT_EQ(builds["tsan"], std::vector<int>{19}) << "built early, while the tests run";
+    EXPECT_EQ(builds["asan"], std::vector<int>{19}) << "built early, while the tests run";
+
+    GradeOptions o = options();
+    o.tsan = false;
+    o.asan = false;
+    runner.specs.clear();
+    grader.grade(o);
+    for (const auto& spec : runner.specs)
+        EXPECT_EQ(spec.niceness, 0) << "nothing is built early for checks that are off";
+}
+
+TEST_F(FakeAsanGrading, AnEarlyBuildThatFailsFailsItsCheckWithTheCompilerError) {
+    const auto tools = toolchain("", {{50, 50}});
+    FakeProcessRunner runner([&](const ProcessSpec& spec) {
+        if (spec.argv[0] == "cmake" && spec.argv[1] == "--build" &&
+            fs::path(spec.argv[2]).filename() == "tsan") {
+            ProcessOutcome o = exited(1);
+            o.out = (root_ / "build/grade/stage/01-queue/queue.hpp").string() +
+                    ":1:4: error: clang sees what gcc did not\n";
+            return o;
+        }
+        return tools(spec);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    const GradeReport r = grader.grade(options());
+    EXPECT_EQ(summarise_checks(r.katas[0]),
+              "build pass, tests pass, tsan FAIL, asan pass, timing pass");
+    const CheckResult* tsan = r.katas[0].find("tsan");
+    ASSERT_NE(tsan, nullptr);
+    EXPECT_NE(tsan->message.find("clang sees what gcc did not"), std::string::npos)
+        << tsan->message;
 }
 
 TEST_F(FakeAsanGrading, NoisyTimingIsRetriedOnceThenInconclusiveNotFailed) {
