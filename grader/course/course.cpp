@@ -187,6 +187,7 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
         const auto t = checks.map("tests");
         e.tests_points = read_points(t);
         e.hidden_tests = read_hidden_tests(t);
+        e.tests_use_every_core = t.boolean_or("uses_every_core", false);
         t.reject_unknown();
     }
     if (checks.has("tsan")) {

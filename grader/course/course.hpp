@@ -71,6 +71,9 @@ struct Exercise {
     /// checks.tests.hidden: GoogleTest names ("Suite.Test") or prefixes ("Suite.Prefix*") whose
     /// results are reported only as a count; their sources live in harness/NN-name/hidden/.
     std::vector<std::string> hidden_tests;
+    /// checks.tests.uses_every_core: the tests keep every core busy (stress tests whose threads
+    /// must run at once), so the sanitizer trees compile after them, not beside them.
+    bool tests_use_every_core = false;
     /// checks.manual, graded by hand; not part of max_points().
     std::optional<ManualSpec> manual;
 

@@ -102,6 +102,15 @@ double YamlFields::number_or(const std::string& key, double fallback) const {
     return has(key) ? number(key) : fallback;
 }
 
+bool YamlFields::boolean_or(const std::string& key, bool fallback) const {
+    seen_.insert(key);
+    if (!has(key)) return fallback;
+    const YAML::Node n = get(key);
+    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false"))
+        return n.Scalar() == "true";
+    fail(key, "expected true or false, got " + describe(n));
+}
+
 std::vector<std::string> YamlFields::strings(const std::string& key) const {
     const YAML::Node n = get(key);
     if (!n.IsSequence()) fail(key, "expected a list of strings, got " + describe(n));

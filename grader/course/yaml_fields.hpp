@@ -24,6 +24,8 @@ class YamlFields {
     int integer_or(const std::string& key, int fallback) const;
     double number(const std::string& key) const;
     double number_or(const std::string& key, double fallback) const;
+    /// `true` or `false` (YAML's other spellings of a boolean are refused: one way to write it).
+    bool boolean_or(const std::string& key, bool fallback) const;
     std::vector<std::string> strings(const std::string& key) const;
     std::vector<std::string> strings_or(const std::string& key) const;
     YamlFields map(const std::string& key) const;

@@ -125,8 +125,9 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
               progress, {},  {}, {},      {}};
     // The plan: build and tests always; tsan, asan and timing where exercise.yaml has them.
     kata.checks.push_back(run_build_check(k));
-    if (k.not_built.empty()) {
-        // The sanitizer trees compile at low priority while the release tests run.
+    if (k.not_built.empty() && !e.tests_use_every_core) {
+        // The sanitizer trees compile at the lowest priority while the release tests run (on
+        // the cores their waits leave free).
         if (options.tsan && e.tsan_points) k.build_early("tsan", k.tests_target());
         if (options.asan && e.asan_points) k.build_early("asan", k.tests_target());
     }

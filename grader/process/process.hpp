@@ -70,7 +70,8 @@ struct ProcessSpec {
     std::string exit_marker;
     std::chrono::milliseconds exit_grace{std::chrono::seconds(5)};
     /// Added to the child's nice value before exec (0: unchanged), and inherited by everything
-    /// it starts: a build that overlaps a test run yields the CPU to it.
+    /// it starts: a build that overlaps a test run yields the CPU to it. At 19 the child also
+    /// runs under SCHED_IDLE, on cores nothing else wants.
     int niceness = 0;
 };
 

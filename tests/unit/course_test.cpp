@@ -148,6 +148,19 @@ TEST_F(CourseFiles, MinFreeCoresIsReadAndMustNotBeNegative) {
         << load_error();
 }
 
+TEST_F(CourseFiles, UsesEveryCoreIsABooleanThatDefaultsToFalse) {
+    write_exercise(kValid);
+    EXPECT_FALSE(load_course(root_).exercises.front().tests_use_every_core);
+    write_exercise(replace(kValid, "points: 60", "points: 60\n    uses_every_core: true"));
+    EXPECT_TRUE(load_course(root_).exercises.front().tests_use_every_core);
+    write_exercise(replace(kValid, "points: 60", "points: 60\n    uses_every_core: yes"));
+    EXPECT_NE(load_error().find(
+                  "exercise.yaml:8: checks.tests.uses_every_core: expected true or false, got "
+                  "\"yes\""),
+              std::string::npos)
+        << load_error();
+}
+
 TEST_F(CourseFiles, StudentFilesMustStayInsideTheKata) {
     write_exercise(replace(kValid, "[counter.hpp]", "[../../etc/passwd]"));
     EXPECT_NE(load_error().find("student_files: \"../../etc/passwd\" must be a relative path"),

@@ -41,6 +41,8 @@ TEST(PosixProcessRunner, NicenessIsAddedBeforeExecAndInherited) {
     s.niceness = 19;  // the kernel caps the sum at 19
     const auto o = r.run(s);
     EXPECT_EQ(o.out, "19\n19\n");
+    s.argv = {"/bin/sh", "-c", "chrt -p $$"};
+    EXPECT_NE(r.run(s).out.find("SCHED_IDLE"), std::string::npos) << r.run(s).out;
     EXPECT_EQ(r.run(shell("nice")).out, std::to_string(nice(0)) + "\n") << "unchanged by default";
 }
 
