@@ -24,7 +24,9 @@ struct Measured {
     /// so the student's fastest run against the baseline's slowest run.
     double best_case = 0;
     double free_cores = 0;  ///< median of the benchmark's free_cores counter, when required
-    std::string error;      ///< a benchmark or counter missing from the results
+    /// Median of the comparison's uncontended_counter, when it has one.
+    std::optional<double> uncontended;
+    std::string error;  ///< a benchmark or counter missing from the results
     /// The benchmark stopped on the student's code (SkipWithError): its message.
     std::string student_error;
 };
@@ -91,6 +93,15 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
         }
         m.free_cores = median(free->second);
     }
+    if (!cmp.uncontended_counter.empty()) {
+        const auto alone = student->second.counters.find(cmp.uncontended_counter);
+        if (alone == student->second.counters.end()) {
+            m.error = fmt::format("counter \"{}\" is missing from benchmark \"{}\"",
+                                  cmp.uncontended_counter, cmp.student);
+            return m;
+        }
+        m.uncontended = median(alone->second);
+    }
     return m;
 }
 
@@ -126,6 +137,8 @@ CheckResult judge_timing(const TimingSpec& spec,
     // The fewest free cores a comparison that missed full credit ran with, when too few.
     std::optional<double> starved_cores;
     std::vector<std::string> summaries;
+    // Comparisons a busy machine could not judge under contention, judged on one call's cost.
+    std::vector<std::string> judged_alone;
     for (const auto& cmp : spec.comparisons) {
         const Measured m = measure(spec, cmp, samples);
         if (!m.student_error.empty()) {
@@ -159,9 +172,24 @@ CheckResult judge_timing(const TimingSpec& spec,
         // Too few free cores bias the ratio itself (not just its spread), so no bound on the
         // repetitions can rescue the verdict: only full credit stands.
         const bool starved = spec.min_free_cores > 0 && m.free_cores < spec.min_free_cores;
-        if (starved && fraction < 1.0) {
+        // ... unless the design costs as much as the baseline even alone, which no number of
+        // free cores can improve: that is judged, with what was measured.
+        const bool costly_alone =
+            starved && fraction < 1.0 && m.uncontended && *m.uncontended >= cmp.zero_credit_ratio;
+        if (starved && fraction < 1.0 && !costly_alone) {
             c.inconclusive = true;
             starved_cores = std::min(m.free_cores, starved_cores.value_or(m.free_cores));
+        }
+        if (costly_alone) {
+            judged_alone.push_back(fmt::format(
+                "{}: the machine was too busy to run the threads at once ({:.2f} free cores, "
+                "{:.2f} needed), so contention was not measured; but one call from a single "
+                "thread costs {:.2f}x the baseline's, where {:.2f} already earns nothing: the "
+                "design costs what a lock costs before any contention adds to it. (One lock per "
+                "thread would scale: regrade on a quieter machine to have it measured under "
+                "contention.)",
+                cmp.name, m.free_cores, spec.min_free_cores, *m.uncontended,
+                cmp.zero_credit_ratio));
         }
         c.score += share * fraction;
         if (fraction < 1.0) c.status = CheckStatus::fail;
@@ -184,6 +212,7 @@ CheckResult judge_timing(const TimingSpec& spec,
     // The evidence lists every comparison but the one the headline already says.
     for (const auto& line : summaries)
         if (line != c.message) c.details.push_back(line);
+    for (const auto& line : judged_alone) c.details.push_back(line);
     if (c.inconclusive) {
         c.status = CheckStatus::error;
     } else if (c.status != CheckStatus::pass && !spec.advice.empty()) {

@@ -62,6 +62,7 @@ TimingSpec read_timing(const YamlFields& t) {
         if (cmp.metric != "real_time" && cmp.metric != "cpu_time") {
             c.fail("metric", fmt::format("must be real_time or cpu_time, got \"{}\"", cmp.metric));
         }
+        cmp.uncontended_counter = c.str_or("uncontended_counter", "");
         cmp.full_credit_ratio = c.number("full_credit_ratio");
         cmp.zero_credit_ratio = c.number("zero_credit_ratio");
         require_positive(c, "full_credit_ratio", cmp.full_credit_ratio);
@@ -72,6 +73,12 @@ TimingSpec read_timing(const YamlFields& t) {
         spec.comparisons.push_back(cmp);
     }
     if (spec.comparisons.empty()) t.fail("comparisons", "needs at least one comparison");
+    for (const auto& cmp : spec.comparisons) {
+        if (!cmp.uncontended_counter.empty() && spec.min_free_cores <= 0)
+            t.fail("min_free_cores", fmt::format("comparison \"{}\" has an uncontended_counter, "
+                                                 "which is read only when min_free_cores is set",
+                                                 cmp.name));
+    }
     t.reject_unknown();
     return spec;
 }

@@ -24,6 +24,12 @@ struct Comparison {
     std::string metric = "real_time";
     double full_credit_ratio = 0;
     double zero_credit_ratio = 0;
+    /// A counter of the student benchmark that needs no free cores: one call's cost from a
+    /// single thread against the baseline's. When the machine is too busy to judge this
+    /// comparison (min_free_cores) and the counter's median is at or past zero_credit_ratio, the
+    /// design costs as much as the baseline even alone: the comparison is judged (no credit,
+    /// with the advice), not left inconclusive. Empty: not measured.
+    std::string uncontended_counter;
 };
 
 struct TimingSpec {

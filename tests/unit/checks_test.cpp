@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 using namespace interleave;
 
 namespace {
@@ -390,6 +393,42 @@ TEST(JudgeTiming, TooFewFreeCoresMakeAMissInconclusive) {
     EXPECT_EQ(missing.status, CheckStatus::error);
     EXPECT_NE(missing.message.find("\"free_cores\" is missing"), std::string::npos)
         << missing.message;
+}
+
+TEST(JudgeTiming, ABusyMachineStillJudgesADesignThatCostsALockEvenAlone) {
+    TimingSpec t;
+    t.points = 20;
+    t.min_free_cores = 1.7;
+    t.advice = "use one atomic";
+    Comparison cmp{"2 threads", "S", "", "ratio", "real_time", 0.6, 0.85};
+    cmp.uncontended_counter = "uncontended_ratio";
+    t.comparisons.push_back(cmp);
+    std::map<std::string, BenchmarkSamples> m;
+    // One lock for every thread, on a machine that gave the benchmark half its cores.
+    m["S"].counters["ratio"] = {1.07, 1.08, 1.09};
+    m["S"].counters["free_cores"] = {0.46, 0.48, 0.45};
+    m["S"].counters["uncontended_ratio"] = {1.01, 1.02, 0.99};
+    const auto lock = judge_timing(t, m);
+    EXPECT_EQ(lock.status, CheckStatus::fail) << lock.message;
+    EXPECT_FALSE(timing_inconclusive(lock));
+    EXPECT_DOUBLE_EQ(lock.score, 0);
+    const std::string all = fmt::format("{}", fmt::join(lock.details, "\n"));
+    EXPECT_NE(all.find("one call from a single thread costs 1.01x the baseline's"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("idea: use one atomic"), std::string::npos) << all;
+    // A design that is cheap alone may still scale: the busy machine leaves it inconclusive.
+    m["S"].counters["uncontended_ratio"] = {0.45, 0.47, 0.44};
+    EXPECT_TRUE(timing_inconclusive(judge_timing(t, m)));
+    // With both cores free the contended ratio is the verdict, whatever the single-thread cost.
+    m["S"].counters["ratio"] = {0.41, 0.42, 0.43};
+    m["S"].counters["free_cores"] = {1.95, 1.97, 1.96};
+    m["S"].counters["uncontended_ratio"] = {1.01, 1.02, 0.99};
+    EXPECT_EQ(judge_timing(t, m).status, CheckStatus::pass);
+    // A spec that asks for the counter needs the benchmark to report it.
+    m["S"].counters.erase("uncontended_ratio");
+    EXPECT_NE(judge_timing(t, m).message.find("\"uncontended_ratio\" is missing"),
+              std::string::npos);
 }
 
 TEST(JudgeTiming, MissingBenchmarkIsAnError) {
