@@ -205,6 +205,25 @@ TEST(Correctness, SmallInputEveryUrlExactlyOnceWithTheRightResult) {
                         << "(results mixed up between URLs?)";
 }
 
+TEST(Correctness, TheLoopWaitsForTheLastPageToBeParsed) {
+    // Every parse (about 10 ms) is far slower than every fetch (1 ms), and only two pages may be
+    // alive at once: after the first two fetches the event loop has nothing queued while the
+    // pool still holds both pages. Without a work guard, web.io().run() returns right there,
+    // every time, and the URLs still waiting for a page credit are never fetched.
+    Config c = failure_config(kata::test_seed(), 12, 0.0, 0.0);
+    c.min_latency = std::chrono::microseconds(1000);
+    c.max_latency = std::chrono::microseconds(1000);
+    c.parse_work = 2'000'000;
+    const CrawlRun run = crawl_once(c, default_limits(2, 2));
+    const std::string problem = completeness(run);
+    ASSERT_TRUE(problem.empty())
+        << problem
+        << ". Here every parse is slower than every fetch, so the event loop runs out of queued "
+           "work while the pool still parses: web.io().run() returns then unless something "
+           "keeps it running. Hold an asio::executor_work_guard on web.io() until the last URL "
+           "is finished (and release it then, or run() never returns)";
+}
+
 TEST(Correctness, TransientFailuresAreRetriedWithBackoff) {
     Config c =
         failure_config(kata::test_seed(), static_cast<std::size_t>(kata::scaled(800)), 0.30, 0.0);
