@@ -108,13 +108,16 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     const fs::path json = fs::path(INTERLEAVE_E2E_BUILD) / ("report-" + name + ".json");
     fs::remove(json);
     ProcessSpec spec;
+    // A fixture is a counter unless it holds another kata's folder.
+    const std::string kata =
+        fs::exists(source / "05-url-pipeline") ? std::string("url-pipeline") : "counter";
     spec.argv = {INTERLEAVE_BIN,
                  "--root",
                  INTERLEAVE_PROJECT,
                  "--build-dir",
                  INTERLEAVE_E2E_BUILD,
                  "grade",
-                 "counter",
+                 kata,
                  "--source",
                  source.string(),
                  "--no-tsan",
@@ -170,6 +173,30 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
 
 std::string message(const nlohmann::json& check) {
     return check.value("message", std::string("(missing)"));
+}
+
+/// What must not vary between two grades of the same submission: each check's status and
+/// score.
+std::string verdict_of(const Graded& g) {
+    std::string verdict;
+    for (const auto& c : g.report.value("katas", nlohmann::json::array()).empty()
+                             ? nlohmann::json::array()
+                             : g.report["katas"][0]["checks"]) {
+        verdict += c.value("name", "") + " " + c.value("status", "") + " " +
+                   std::to_string(c.value("score", 0.0)) + "; ";
+    }
+    return verdict;
+}
+
+/// Grades a fixture `runs` times: every grade must give the same verdict (verdict_of). Returns
+/// the first.
+Graded graded_alike(const std::string& name, const std::vector<std::string>& extra, int runs = 3) {
+    const Graded first = grade_fixture(name, extra);
+    for (int i = 2; i <= runs; ++i) {
+        EXPECT_EQ(verdict_of(grade_fixture(name, extra)), verdict_of(first))
+            << name << ": grade " << i << " of the same files gave another verdict";
+    }
+    return first;
 }
 
 TEST(Fixtures, CompileErrorQuotesTheStudentsLine) {
@@ -585,6 +612,52 @@ TEST(Interrupt, SigintDuringAHangLeavesNoProcessBehind) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGINT) << status;
     const auto strays = strays_after(std::chrono::seconds(3));
     EXPECT_TRUE(strays.empty()) << "processes left behind:\n" << join(strays);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts that never depend on luck, each graded three times (url-pipeline fixtures)
+// ---------------------------------------------------------------------------------------------
+
+TEST(Fixtures, AMissingWorkGuardFailsTheSameTestEveryTime) {
+    const Graded g = graded_alike("pipeline-no-work-guard", {"--no-asan", "--test-timeout", "20"});
+    EXPECT_EQ(g.check("tests")["status"], "fail");
+    EXPECT_NE(message(g.check("tests")).find("TheLoopWaitsForTheLastPageToBeParsed"),
+              std::string::npos)
+        << message(g.check("tests"));
+    EXPECT_NE(message(g.check("tests")).find("executor_work_guard"), std::string::npos);
+}
+
+TEST(Fixtures, ABugOnlyTheBenchmarkReachesIsAFailQuotingIt) {
+    const Graded g = graded_alike("pipeline-loses-urls-at-scale",
+                                  {"--no-asan", "--timing", "--test-timeout", "20"});
+    EXPECT_EQ(g.check("tests")["status"], "pass");
+    EXPECT_EQ(g.check("timing")["status"], "fail") << "the student's bug, never ERR";
+    EXPECT_NE(message(g.check("timing")).find("the benchmark stopped on your code"),
+              std::string::npos)
+        << message(g.check("timing"));
+}
+
+TEST(Fixtures, AnExceptionOnlyTheBenchmarkReachesIsNamed) {
+    const Graded g =
+        graded_alike("pipeline-throws-at-scale", {"--no-asan", "--timing", "--test-timeout", "20"});
+    EXPECT_EQ(g.check("tests")["status"], "pass");
+    EXPECT_EQ(g.check("timing")["status"], "fail");
+    EXPECT_NE(message(g.check("timing")).find("std::length_error: more than 10000 URLs"),
+              std::string::npos)
+        << message(g.check("timing"));
+}
+
+TEST(Fixtures, ATestThatFailsOnlyUnderAddressSanitizerIsNamed) {
+    const Graded g = graded_alike("pipeline-fails-only-under-asan", {"--test-timeout", "20"});
+    EXPECT_EQ(g.check("tests")["status"], "pass");
+    const auto& asan = g.check("asan");
+    std::string details;
+    for (const auto& d : asan.value("details", nlohmann::json::array()))
+        details += d.get<std::string>() + "\n";
+    EXPECT_NE(details.find("failed in the AddressSanitizer build: "), std::string::npos) << details;
+    EXPECT_NE(details.find("Correctness.SmallInputEveryUrlExactlyOnceWithTheRightResult"),
+              std::string::npos)
+        << details;
 }
 
 }  // namespace
