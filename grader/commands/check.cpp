@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace interleave {
 
@@ -36,6 +37,7 @@ namespace {
 /// that the next check does not rebuild the student's).
 int write_traces(const CommandContext& ctx, ProcessRunner& runner, const Exercise& e,
                  const CheckOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
     if (ctx.progress) ctx.progress(e.id, "trace (your code)");
     const auto student = trace_path(ctx.project, e, "student");
     const SourceLayers own = {{options.source.empty() ? ctx.exercises() : options.source, true}};
@@ -51,10 +53,14 @@ int write_traces(const CommandContext& ctx, ProcessRunner& runner, const Exercis
         ctx.err << "kata check " << e.id << " --trace: " << error << "\n";
         return 2;
     }
+    // The traces run after the report above, so its total leaves them out: their own time.
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ctx.out << fmt::format(
-        "\ntraces written:\n  {}\n  {}\nopen each in https://ui.perfetto.dev (\"Open trace "
+        "\ntraces written in {:.1f} s more (two runs of the benchmark, yours and the "
+        "reference's):\n  {}\n  {}\nopen each in https://ui.perfetto.dev (\"Open trace "
         "file\"); exercises/{}/README.md says what to look for\n",
-        student.string(), trace_path(ctx.project, e, "reference").string(), e.folder);
+        seconds, student.string(), trace_path(ctx.project, e, "reference").string(), e.folder);
     return 0;
 }
 

@@ -225,6 +225,11 @@ struct Config {
     double transient_fraction = 0.05;  ///< fail once or twice, then succeed
     double not_found_fraction = 0.02;  ///< fail every time with not_found
     std::uint32_t parse_work = 8000;   ///< mixing rounds per parse (about 5 ns each)
+    /// How long each sink call takes between reading and advancing its count (the tests set it;
+    /// the benchmark does not): two calls that are not serialised then overlap on nearly every
+    /// run, and an overlap loses an outcome, so an unsynchronised sink fails the same way each
+    /// time instead of by the luck of the schedule.
+    std::chrono::microseconds sink_dwell{0};
 };
 
 /// What the harness knows about one URL.
@@ -656,8 +661,14 @@ class ResultSink {
             overlaps_.fetch_add(1, std::memory_order_relaxed);
         }
         if (closed_.load(std::memory_order_relaxed)) late_.fetch_add(1, std::memory_order_relaxed);
-        if (count_ < capacity_) slots_[count_] = o;
-        ++count_;
+        const std::size_t at = count_;
+        if (const auto dwell = web_.config().sink_dwell; dwell.count() > 0) {
+            const auto until = std::chrono::steady_clock::now() + dwell;
+            while (std::chrono::steady_clock::now() < until) {
+            }
+        }
+        if (at < capacity_) slots_[at] = o;
+        count_ = at + 1;
         active_.fetch_sub(1, std::memory_order_relaxed);
     }
 
