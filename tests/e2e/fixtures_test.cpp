@@ -101,8 +101,34 @@ std::string join(const std::vector<std::string>& lines) {
     return out;
 }
 
+/// Where fixture `name` lives: tests/fixtures/NAME, or the folder derived_fixture() made.
+fs::path fixture_folder(const std::string& name) {
+    const fs::path derived = fs::path(INTERLEAVE_E2E_BUILD) / "derived-fixtures" / name;
+    return fs::exists(derived) ? derived
+                               : fs::path(INTERLEAVE_PROJECT) / "tests" / "fixtures" / name;
+}
+
+/// A url-pipeline submission made from a file of the project (the reference, a mutant) with
+/// `edits` applied (each: text to find once, its replacement), so that the fixture states only
+/// how it differs. Fails the test when a text to find is not there (the base has changed).
+void derived_fixture(const std::string& name, const std::string& base,
+                     const std::vector<std::pair<std::string, std::string>>& edits) {
+    std::string text = read_file(fs::path(INTERLEAVE_PROJECT) / base);
+    for (const auto& [find, replace] : edits) {
+        const auto at = text.find(find);
+        ASSERT_NE(at, std::string::npos) << base << " no longer holds: " << find;
+        text.replace(at, find.size(), replace);
+    }
+    const fs::path dir =
+        fs::path(INTERLEAVE_E2E_BUILD) / "derived-fixtures" / name / "05-url-pipeline";
+    fs::create_directories(dir);
+    std::ofstream(dir / "pipeline.hpp") << text;
+    fs::copy_file(fs::path(INTERLEAVE_PROJECT) / "exercises/05-url-pipeline/DESIGN.md",
+                  dir / "DESIGN.md", fs::copy_options::overwrite_existing);
+}
+
 Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {}) {
-    const fs::path source = fs::path(INTERLEAVE_PROJECT) / "tests" / "fixtures" / name;
+    const fs::path source = fixture_folder(name);
     const auto before = snapshot(source);
     const auto project_before = project_hashes();
     const fs::path json = fs::path(INTERLEAVE_E2E_BUILD) / ("report-" + name + ".json");
@@ -619,6 +645,8 @@ TEST(Interrupt, SigintDuringAHangLeavesNoProcessBehind) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(Fixtures, AMissingWorkGuardFailsTheSameTestEveryTime) {
+    derived_fixture("pipeline-no-work-guard",
+                    "tests/mutants/url-pipeline/no-work-guard/pipeline.hpp", {});
     const Graded g = graded_alike("pipeline-no-work-guard", {"--no-asan", "--test-timeout", "20"});
     EXPECT_EQ(g.check("tests")["status"], "fail");
     EXPECT_NE(message(g.check("tests")).find("TheLoopWaitsForTheLastPageToBeParsed"),
@@ -628,6 +656,12 @@ TEST(Fixtures, AMissingWorkGuardFailsTheSameTestEveryTime) {
 }
 
 TEST(Fixtures, ABugOnlyTheBenchmarkReachesIsAFailQuotingIt) {
+    // Stops at 30,000 URLs: only the 50,000-URL benchmark gets that far.
+    derived_fixture("pipeline-loses-urls-at-scale", "solutions/05-url-pipeline/pipeline.hpp",
+                    {{"pipeline_detail::Crawler(web, urls, limits, sink).run();",
+                      "const std::vector<std::string> first(urls.begin(), urls.begin() + "
+                      "static_cast<std::ptrdiff_t>(std::min<std::size_t>(urls.size(), 30000)));\n"
+                      "    pipeline_detail::Crawler(web, first, limits, sink).run();"}});
     const Graded g = graded_alike("pipeline-loses-urls-at-scale",
                                   {"--no-asan", "--timing", "--test-timeout", "20"});
     EXPECT_EQ(g.check("tests")["status"], "pass");
@@ -638,6 +672,14 @@ TEST(Fixtures, ABugOnlyTheBenchmarkReachesIsAFailQuotingIt) {
 }
 
 TEST(Fixtures, AnExceptionOnlyTheBenchmarkReachesIsNamed) {
+    // Throws past 10,000 URLs: only the benchmark gets that far.
+    derived_fixture("pipeline-throws-at-scale", "solutions/05-url-pipeline/pipeline.hpp",
+                    {{"#include <algorithm>\n", "#include <algorithm>\n#include <stdexcept>\n"},
+                     {"pipeline_detail::Crawler(web, urls, limits, sink).run();",
+                      "if (urls.size() > 10000)\n"
+                      "        throw std::length_error(\"more than 10000 URLs: the crawler has no "
+                      "room for them\");\n"
+                      "    pipeline_detail::Crawler(web, urls, limits, sink).run();"}});
     const Graded g =
         graded_alike("pipeline-throws-at-scale", {"--no-asan", "--timing", "--test-timeout", "20"});
     EXPECT_EQ(g.check("tests")["status"], "pass");
@@ -648,6 +690,18 @@ TEST(Fixtures, AnExceptionOnlyTheBenchmarkReachesIsNamed) {
 }
 
 TEST(Fixtures, ATestThatFailsOnlyUnderAddressSanitizerIsNamed) {
+    // Built with AddressSanitizer, it forgets the last URL: tests fail only in that build.
+    derived_fixture("pipeline-fails-only-under-asan", "solutions/05-url-pipeline/pipeline.hpp",
+                    {{"pipeline_detail::Crawler(web, urls, limits, sink).run();",
+                      "std::vector<std::string> all(urls);\n"
+                      "#if defined(__SANITIZE_ADDRESS__)\n"
+                      "    all.pop_back();\n"
+                      "#elif defined(__has_feature)\n"
+                      "#if __has_feature(address_sanitizer)\n"
+                      "    if (!all.empty()) all.pop_back();\n"
+                      "#endif\n"
+                      "#endif\n"
+                      "    pipeline_detail::Crawler(web, all, limits, sink).run();"}});
     const Graded g = graded_alike("pipeline-fails-only-under-asan", {"--test-timeout", "20"});
     EXPECT_EQ(g.check("tests")["status"], "pass");
     const auto& asan = g.check("asan");
