@@ -122,6 +122,55 @@ std::vector<std::string> lint_classroom(const YAML::Node& w) {
     return problems;
 }
 
+/// What keeps a student from grading themselves: the course's repository is checked out at a
+/// ref the course sets, the grading step runs the `kata` of that checkout, takes the student
+/// files with `--source` from the submission's checkout, and gives the reporter a payload even
+/// when the grade ends before writing one.
+std::vector<std::string> lint_trusted_harness(const YAML::Node& w) {
+    std::vector<std::string> problems;
+    std::string course_path;
+    std::string submission_path;
+    const YAML::Node* grading = nullptr;
+    const YAML::Node steps = w["jobs"]["run-autograding-tests"]["steps"];
+    std::vector<YAML::Node> all(steps.begin(), steps.end());
+    for (const auto& s : all) {
+        const std::string uses = s["uses"] ? s["uses"].as<std::string>() : "";
+        if (uses.rfind("actions/checkout@", 0) == 0) {
+            const YAML::Node with = s["with"];
+            const std::string path = with && with["path"] ? with["path"].as<std::string>() : "";
+            if (with && with["repository"] &&
+                with["repository"].as<std::string>() == "${{ vars.KATA_COURSE_REPO }}" &&
+                with["ref"] && with["ref"].as<std::string>() == "${{ vars.KATA_COURSE_REF }}") {
+                course_path = path;
+            } else if (!(with && with["repository"])) {
+                submission_path = path;
+            }
+        }
+        if (s["id"] && s["id"].as<std::string>() == "kata") grading = &s;
+    }
+    if (course_path.empty())
+        problems.emplace_back(
+            "no checkout of ${{ vars.KATA_COURSE_REPO }} at ${{ vars.KATA_COURSE_REF }} with a "
+            "path");
+    if (submission_path.empty() || submission_path == course_path)
+        problems.emplace_back("the submission is not checked out into a folder of its own");
+    if (grading == nullptr) {
+        problems.emplace_back("no grading step (id: kata)");
+        return problems;
+    }
+    const std::string dir =
+        (*grading)["working-directory"] ? (*grading)["working-directory"].as<std::string>() : "";
+    const std::string run = (*grading)["run"] ? (*grading)["run"].as<std::string>() : "";
+    if (course_path.empty() || dir != course_path)
+        problems.emplace_back("the grading step does not run in the course's checkout");
+    if (submission_path.empty() ||
+        run.find("--source ../" + submission_path + "/exercises") == std::string::npos)
+        problems.emplace_back("the grading step does not take the student files with --source");
+    if (run.find("result=") == std::string::npos)
+        problems.emplace_back("the grading step writes no payload when the grade wrote none");
+    return problems;
+}
+
 std::string joined(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += s + "\n";
@@ -142,6 +191,17 @@ TEST(Workflows, EveryWorkflowIsWellFormed) {
 TEST(Workflows, ClassroomWorkflowKeepsTheReporterWiring) {
     const auto problems = lint_classroom(YAML::LoadFile((kWorkflows / "classroom.yml").string()));
     EXPECT_TRUE(problems.empty()) << joined(problems);
+}
+
+TEST(Workflows, ClassroomWorkflowGradesWithTheCoursesHarness) {
+    const auto w = YAML::LoadFile((kWorkflows / "classroom.yml").string());
+    EXPECT_TRUE(lint_trusted_harness(w).empty()) << joined(lint_trusted_harness(w));
+    // The shape it replaced, the student's checkout grading itself, is refused.
+    const auto untrusted = lint_trusted_harness(
+        YAML::LoadFile((kData / "workflows" / "classroom_broken.yml").string()));
+    // No course checkout, no folder of its own for the submission, grading outside the course's
+    // checkout, no --source, no payload when the grade writes none.
+    EXPECT_EQ(untrusted.size(), 5U) << joined(untrusted);
 }
 
 TEST(Workflows, CiRunsTheSelftestOnBothSystemsAndCompilers) {
