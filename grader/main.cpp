@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
 
     const auto table = commands();
     std::vector<std::pair<CLI::App*, Command*>> registered;
+    registered.reserve(table.size());
     for (const auto& command : table) registered.emplace_back(command->add_to(app), command.get());
     CLI11_PARSE(app, argc, argv);
 

@@ -86,10 +86,7 @@ std::vector<SanitizerReport> parse_asan_reports(const std::string& text) {
             tail_lines = 0;
             current = nullptr;
             access = nullptr;
-        } else if (std::regex_match(line, m, kAccess)) {
-            current->accesses.push_back(SanitizerAccess{m[1].str(), "thread " + m[2].str(), {}});
-            access = &current->accesses.back();
-        } else if (std::regex_match(line, m, kSite)) {
+        } else if (std::regex_match(line, m, kAccess) || std::regex_match(line, m, kSite)) {
             current->accesses.push_back(SanitizerAccess{m[1].str(), "thread " + m[2].str(), {}});
             access = &current->accesses.back();
         } else if (std::regex_match(line, m, kStack)) {

@@ -21,7 +21,7 @@ GradeReport check_kata(const CommandContext& ctx, Grader& grader, const Exercise
     go.layers = {{own ? ctx.exercises() : options.source, true}};
     go.source_label = own ? "exercises" : options.source.string();
     options.switches.apply(go);
-    const GradeReport report = grader.grade(go, ctx.progress);
+    GradeReport report = grader.grade(go, ctx.progress);
     if (own) remember_grade(ctx.project, ctx.course, report);
     return report;
 }

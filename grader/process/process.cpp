@@ -287,7 +287,12 @@ struct Launch {
     bool watched = false;
 
     explicit Launch(const ProcessSpec& spec) : args(spec.argv), cwd(spec.cwd.string()) {
-        for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+        for (const auto& [k, v] : spec.env) {
+            std::string entry = k;
+            entry += '=';
+            entry += v;
+            env_strings.push_back(std::move(entry));
+        }
         for (auto& e : env_strings) envp.push_back(e.data());
         envp.push_back(nullptr);
         if (spec.sandbox.containment != Containment::process_group) {
@@ -300,8 +305,8 @@ struct Launch {
         watched = limits.max_processes > 0 || limits.max_rss_bytes > 0;
         // RLIMIT_NPROC counts every task of the user, so the cap is relative to what runs now.
         if (limits.max_processes > 0 && geteuid() != 0)
-            nproc_cap =
-                static_cast<rlim_t>(count_user_tasks(geteuid()) + 4 * limits.max_processes + 256);
+            nproc_cap = static_cast<rlim_t>(count_user_tasks(geteuid())) +
+                        4 * static_cast<rlim_t>(limits.max_processes) + 256;
     }
 };
 
@@ -356,7 +361,7 @@ void mark_close_on_exec_from(int first) {
     set_limit(RLIMIT_CORE, 0, 0);
     if (spec.cpu_seconds > 0)
         set_limit(RLIMIT_CPU, static_cast<rlim_t>(spec.cpu_seconds),
-                  static_cast<rlim_t>(spec.cpu_seconds + 1));
+                  static_cast<rlim_t>(spec.cpu_seconds) + 1);
     if (spec.max_file_bytes > 0)
         set_limit(RLIMIT_FSIZE, static_cast<rlim_t>(spec.max_file_bytes),
                   static_cast<rlim_t>(spec.max_file_bytes));

@@ -82,7 +82,7 @@ std::unique_ptr<Reporter> make_json_reporter() {
     return std::make_unique<JsonReporter>();
 }
 
-std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style) {
+std::unique_ptr<Reporter> make_reporter(const std::string& name, const TerminalStyle& style) {
     return make_reporter(name, style, process_context());
 }
 

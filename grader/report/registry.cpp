@@ -31,28 +31,36 @@ namespace {
 /// it goes to when --format gives no path (nullptr: standard output).
 struct Format {
     const char* name;
-    std::unique_ptr<Reporter> (*make)(TerminalStyle style, const ReporterContext& context);
+    std::unique_ptr<Reporter> (*make)(const TerminalStyle& style, const ReporterContext& context);
     const char* default_file_variable;
 };
 
 const Format kFormats[] = {
-    {"terminal", [](TerminalStyle s, const ReporterContext&) { return make_terminal_reporter(s); },
+    {"terminal",
+     [](const TerminalStyle& s, const ReporterContext&) { return make_terminal_reporter(s); },
      nullptr},
-    {"json", [](TerminalStyle, const ReporterContext&) { return make_json_reporter(); }, nullptr},
-    {"junit", [](TerminalStyle, const ReporterContext&) { return make_junit_reporter(); }, nullptr},
-    {"markdown", [](TerminalStyle, const ReporterContext&) { return make_markdown_reporter(); },
+    {"json", [](const TerminalStyle&, const ReporterContext&) { return make_json_reporter(); },
+     nullptr},
+    {"junit", [](const TerminalStyle&, const ReporterContext&) { return make_junit_reporter(); },
+     nullptr},
+    {"markdown",
+     [](const TerminalStyle&, const ReporterContext&) { return make_markdown_reporter(); },
      "GITHUB_STEP_SUMMARY"},
-    {"github", [](TerminalStyle, const ReporterContext& c) { return make_github_reporter(c); },
+    {"github",
+     [](const TerminalStyle&, const ReporterContext& c) { return make_github_reporter(c); },
      nullptr},
     {"classroom",
-     [](TerminalStyle, const ReporterContext& c) { return make_classroom_reporter(c); },
+     [](const TerminalStyle&, const ReporterContext& c) { return make_classroom_reporter(c); },
      "GITHUB_OUTPUT"},
     {"classroom50",
-     [](TerminalStyle, const ReporterContext& c) { return make_classroom50_reporter(c); }, nullptr},
+     [](const TerminalStyle&, const ReporterContext& c) { return make_classroom50_reporter(c); },
+     nullptr},
     {"gradescope",
-     [](TerminalStyle, const ReporterContext& c) { return make_gradescope_reporter(c); }, nullptr},
+     [](const TerminalStyle&, const ReporterContext& c) { return make_gradescope_reporter(c); },
+     nullptr},
     {"prairielearn",
-     [](TerminalStyle, const ReporterContext&) { return make_prairielearn_reporter(); }, nullptr},
+     [](const TerminalStyle&, const ReporterContext&) { return make_prairielearn_reporter(); },
+     nullptr},
 };
 
 const Format* find_format(const std::string& name) {
@@ -73,7 +81,7 @@ const std::vector<std::string>& report_format_names() {
     return names;
 }
 
-std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style,
+std::unique_ptr<Reporter> make_reporter(const std::string& name, const TerminalStyle& style,
                                         const ReporterContext& context) {
     const Format* f = find_format(name);
     return f == nullptr ? nullptr : f->make(style, context);

@@ -29,14 +29,14 @@ struct TerminalStyle {
     std::string command = "kata grade";
 };
 
-std::unique_ptr<Reporter> make_terminal_reporter(TerminalStyle style);
+std::unique_ptr<Reporter> make_terminal_reporter(const TerminalStyle& style);
 std::unique_ptr<Reporter> make_json_reporter();
 
 /// The JSON document (also used by tests and by verify).
 nlohmann::json report_to_json(const GradeReport& report);
 
 /// Looks a format up by name ("terminal", "json"); nullptr when unknown.
-std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style);
+std::unique_ptr<Reporter> make_reporter(const std::string& name, const TerminalStyle& style);
 
 }  // namespace interleave
 
@@ -65,7 +65,7 @@ std::unique_ptr<Reporter> make_gradescope_reporter(ReporterContext context);
 std::unique_ptr<Reporter> make_prairielearn_reporter();
 
 /// Looks a format up by name, with the context the CI formats read; nullptr when unknown.
-std::unique_ptr<Reporter> make_reporter(const std::string& name, TerminalStyle style,
+std::unique_ptr<Reporter> make_reporter(const std::string& name, const TerminalStyle& style,
                                         const ReporterContext& context);
 
 /// Every format name, in the order the help text lists them.

@@ -9,7 +9,7 @@ namespace {
 
 class TerminalReporter final : public Reporter {
   public:
-    explicit TerminalReporter(TerminalStyle style) : style_(style) {}
+    explicit TerminalReporter(TerminalStyle style) : style_(std::move(style)) {}
 
     void render(const GradeReport& report, std::ostream& out) const override {
         out << paint("1", fmt::format("{} ({})", report.course, report.source)) << "\n";
@@ -96,7 +96,7 @@ class TerminalReporter final : public Reporter {
 
 }  // namespace
 
-std::unique_ptr<Reporter> make_terminal_reporter(TerminalStyle style) {
+std::unique_ptr<Reporter> make_terminal_reporter(const TerminalStyle& style) {
     return std::make_unique<TerminalReporter>(style);
 }
 

@@ -104,6 +104,7 @@ std::vector<std::pair<std::string, int>> common_failures(const std::vector<Stude
         }
     }
     std::vector<std::pair<std::string, int>> out;
+    out.reserve(order.size());
     for (const auto& key : order) out.push_back(groups[key]);
     std::stable_sort(out.begin(), out.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });

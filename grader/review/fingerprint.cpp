@@ -34,6 +34,7 @@ std::string submission_fingerprint(const std::vector<const Exercise*>& katas, co
 
 std::string course_fingerprint(const Course& course, const std::vector<const Exercise*>& katas) {
     std::vector<fs::path> files;
+    files.reserve(katas.size() + 2);
     for (const Exercise* e : katas) files.push_back(e->yaml_path);
     for (const char* top : {"CMakeLists.txt", "CMakePresets.json"})
         files.push_back(course.root / top);

@@ -20,7 +20,7 @@ BuildOutcome run_step(ProcessRunner& runner, const Workspace& ws, std::vector<st
     spec.env = base_environment();
     spec.cwd = ws.project_root;
     spec.deadline = std::chrono::minutes(15);
-    spec.output_cap = 256 * 1024;
+    spec.output_cap = std::size_t{256} * 1024;
     const ProcessOutcome o = runner.run(spec);
     BuildOutcome b;
     b.ok = o.ok();
