@@ -93,7 +93,8 @@ struct Course {
     /// course.yaml `instructor_only`: globs (relative to the root) that `kata export` leaves out,
     /// besides solutions/, tests/mutants/ and harness/*/hidden/, which it always leaves out.
     std::vector<std::string> instructor_only{"docs/instructors.md", "tests/tools",
-                                             ".github/workflows/ci.yml", ".ci"};
+                                             ".github/workflows/ci.yml",
+                                             ".github/workflows/review.yml", ".ci"};
     /// course.yaml `verify.safety_factor`: the smallest timing margin `kata verify` accepts.
     double verify_safety_factor = 1.1;
 

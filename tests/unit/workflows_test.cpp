@@ -204,6 +204,21 @@ TEST(Workflows, ClassroomWorkflowGradesWithTheCoursesHarness) {
     EXPECT_EQ(untrusted.size(), 5U) << joined(untrusted);
 }
 
+TEST(Workflows, ReviewWorkflowGradesShardsThenMergesThem) {
+    const auto w = YAML::LoadFile((kWorkflows / "review.yml").string());
+    auto runs = [&](const char* job, const std::string& what) {
+        for (const auto& s : w["jobs"][job]["steps"])
+            if (s["run"] && s["run"].as<std::string>().find(what) != std::string::npos) return true;
+        return false;
+    };
+    EXPECT_TRUE(triggered_by(w["on"], "workflow_dispatch"));
+    EXPECT_EQ(w["jobs"]["shard"]["strategy"]["matrix"]["shard"].as<std::string>(),
+              "${{ fromJSON(needs.plan.outputs.shards) }}");
+    EXPECT_TRUE(runs("shard", "./kata review ../class --shard \"$SHARD\""));
+    EXPECT_EQ(w["jobs"]["merge"]["needs"].as<std::string>(), "shard");
+    EXPECT_TRUE(runs("merge", "./kata review merge shards/*"));
+}
+
 TEST(Workflows, CiRunsTheSelftestOnBothSystemsAndCompilers) {
     const YAML::Node ci = YAML::LoadFile((kWorkflows / "ci.yml").string());
     const YAML::Node matrix = ci["jobs"]["selftest"]["strategy"]["matrix"];
