@@ -3,7 +3,10 @@
 // name, description, points, max_points, message and output. "gradable" is false when the
 // submission could not be graded: the grader itself could not run (an installation problem),
 // or the student's code does not compile, which PrairieLearn then does not charge as an
-// attempt (the output still shows the compiler's errors).
+// attempt (the output still shows the compiler's errors). A later check that this host could
+// not run (ThreadSanitizer that cannot start in the container, say) leaves the submission
+// gradable: that check is shown with no points either way and is out of the score's maximum,
+// as a check the course switched off is.
 #include "report/reporter.hpp"
 
 #include <fmt/format.h>
@@ -20,10 +23,28 @@ class PrairieLearnReporter final : public Reporter {
         bool gradable = true;
         nlohmann::json tests = nlohmann::json::array();
         std::string output;
+        double host_max = 0;    // points of checks this host could not run
+        double host_score = 0;  // ... and what the report counted of them
         for (const auto& k : report.katas) {
             for (const auto& c : k.checks) {
-                if (c.infrastructure) gradable = false;
+                const bool grader_could_not_run =
+                    c.infrastructure && (c.is(CheckKind::build) || c.is(CheckKind::tests));
+                if (grader_could_not_run) gradable = false;
                 if (c.is(CheckKind::build) && c.status == CheckStatus::fail) gradable = false;
+                if (c.infrastructure && !grader_could_not_run) {
+                    host_max += c.max_score;
+                    host_score += c.score;
+                    tests.push_back(
+                        nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},
+                                       {"description", k.title},
+                                       {"points", 0},
+                                       {"max_points", 0},
+                                       {"message", "not graded on this host: " + c.message},
+                                       {"output", ""}});
+                    output += fmt::format("{} {}: not graded on this host  {}\n", k.folder, c.name,
+                                          c.message);
+                    continue;
+                }
                 std::string details;
                 for (const auto& d : c.details) details += (details.empty() ? "" : "\n") + d;
                 if (c.disabled) {
@@ -62,12 +83,13 @@ class PrairieLearnReporter final : public Reporter {
             }
         }
         for (const auto& n : report.notes) output += "note: " + n + "\n";
-        const double fraction =
-            report.max_score > 0 ? std::clamp(report.score / report.max_score, 0.0, 1.0) : 0.0;
+        const double score = report.score - host_score;
+        const double max_score = report.max_score - host_max;
+        const double fraction = max_score > 0 ? std::clamp(score / max_score, 0.0, 1.0) : 0.0;
         nlohmann::json doc{{"gradable", gradable},
                            {"score", fraction},
                            {"message", fmt::format("{}: {:.4g}/{:.4g} ({:.0f}%)", report.course,
-                                                   report.score, report.max_score, fraction * 100)},
+                                                   score, max_score, fraction * 100)},
                            {"output", output},
                            {"tests", tests}};
         out << doc.dump(2) << "\n";

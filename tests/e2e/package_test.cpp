@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace fs = std::filesystem;
 using namespace interleave;
@@ -207,6 +208,26 @@ TEST(Package, PrairieLearnFolderGradesTheReferenceAndTheStub) {
     tests = find_test(json, "01-counter tests");
     ASSERT_NE(tests, nullptr) << json.dump(2);
     EXPECT_EQ((*tests)["points"].get<double>(), 0) << json.dump(2);
+
+    // One image for every question: the question's tests/kata_options (PrairieLearn copies a
+    // question's tests/ folder to ROOT/tests) picks the kata when the image sets no options.
+    submit(root / "student", "counter.hpp", "solutions");
+    fs::create_directories(root / "tests");
+    std::ofstream(root / "tests" / "kata_options")
+        << "counter --no-tsan --no-timing --test-timeout 10\n";
+    p = run({"bash", (course / "run_grader").string()}, root,
+            {{"PL_GRADE_ROOT", root.string()},
+             {"KATA_COMMAND", std::string(INTERLEAVE_BIN) + " --root " + kCourse.string() +
+                                  " --build-dir " + kBuild.string()},
+             {"KATA_GRADE_OPTS", ""}});
+    EXPECT_TRUE(p.ok()) << p.describe() << "\n" << p.out << p.err;
+    json = read_json(results);
+    ASSERT_TRUE(json.is_object()) << read_file(results) << "\n" << p.out << p.err;
+    EXPECT_DOUBLE_EQ(json["score"].get<double>(), 1.0) << json.dump(2);
+    for (const auto& t : json["tests"])
+        EXPECT_EQ(t["name"].get<std::string>().rfind("01-counter ", 0), 0U)
+            << "only the question's kata is graded: " << t["name"];
+    fs::remove_all(root / "tests");
 }
 
 }  // namespace

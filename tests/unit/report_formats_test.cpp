@@ -279,6 +279,29 @@ TEST(ReportFormats, PrairieLearnIsNotGradableWhenTheGraderCouldNotRun) {
     EXPECT_FALSE(nlohmann::json::parse(render("prairielearn", r))["gradable"].get<bool>());
 }
 
+TEST(ReportFormats, PrairieLearnStaysGradableWhenOnlyALaterCheckCouldNotRunOnTheHost) {
+    GradeReport r = scenarios::all_pass();
+    CheckResult& tsan = r.katas[0].checks[2];
+    ASSERT_EQ(tsan.name, "tsan");
+    tsan.status = CheckStatus::error;
+    tsan.infrastructure = true;
+    tsan.score = 0;
+    tsan.message = "ThreadSanitizer could not start, so races were not checked";
+    total_up(r);  // 80 of 100
+    const auto doc = nlohmann::json::parse(render("prairielearn", r));
+    EXPECT_TRUE(doc["gradable"].get<bool>()) << "every submission would be refused otherwise";
+    EXPECT_DOUBLE_EQ(doc["score"].get<double>(), 1.0) << "80 of the 80 this host could grade";
+    bool shown = false;
+    for (const auto& t : doc["tests"]) {
+        if (t["name"] != "01-counter tsan") continue;
+        shown = true;
+        EXPECT_EQ(t["max_points"], 0);
+        EXPECT_NE(t["message"].get<std::string>().find("not graded on this host"),
+                  std::string::npos);
+    }
+    EXPECT_TRUE(shown);
+}
+
 TEST(ReportFormats, JunitEscapesXmlAndCountsChecks) {
     GradeReport r = scenarios::all_pass();
     r.katas[0].checks[1].status = CheckStatus::fail;
