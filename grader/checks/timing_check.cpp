@@ -59,6 +59,15 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
         m.student_error = student->second.errors.front();
         return m;
     }
+    // A user counter of the student's benchmark; nullptr, with m.error set, when it is missing.
+    auto counter_of = [&](const std::string& name,
+                          const std::string& why = "") -> const std::vector<double>* {
+        const auto found = student->second.counters.find(name);
+        if (found != student->second.counters.end()) return &found->second;
+        m.error = fmt::format("counter \"{}\" is missing from benchmark \"{}\"{}", name,
+                              cmp.student, why);
+        return nullptr;
+    };
     if (!cmp.baseline.empty()) {
         const auto baseline = samples.find(cmp.baseline);
         if (baseline == samples.end()) {
@@ -72,35 +81,21 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
         m.spread = std::max(spread(s), spread(b));
         m.best_case = maximum(b) > 0 ? minimum(s) / maximum(b) : 0;
     } else {
-        const auto counter = student->second.counters.find(cmp.counter);
-        if (counter == student->second.counters.end()) {
-            m.error = fmt::format("counter \"{}\" is missing from benchmark \"{}\"", cmp.counter,
-                                  cmp.student);
-            return m;
-        }
-        m.ratio = stat(counter->second);
-        m.spread = spread(counter->second);
-        m.best_case = minimum(counter->second);
+        const auto* counter = counter_of(cmp.counter);
+        if (counter == nullptr) return m;
+        m.ratio = stat(*counter);
+        m.spread = spread(*counter);
+        m.best_case = minimum(*counter);
     }
     if (spec.min_free_cores > 0) {
-        const auto free = student->second.counters.find("free_cores");
-        if (free == student->second.counters.end()) {
-            m.error = fmt::format(
-                "counter \"free_cores\" is missing from benchmark \"{}\" (exercise.yaml sets "
-                "min_free_cores)",
-                cmp.student);
-            return m;
-        }
-        m.free_cores = median(free->second);
+        const auto* free = counter_of("free_cores", " (exercise.yaml sets min_free_cores)");
+        if (free == nullptr) return m;
+        m.free_cores = median(*free);
     }
     if (!cmp.uncontended_counter.empty()) {
-        const auto alone = student->second.counters.find(cmp.uncontended_counter);
-        if (alone == student->second.counters.end()) {
-            m.error = fmt::format("counter \"{}\" is missing from benchmark \"{}\"",
-                                  cmp.uncontended_counter, cmp.student);
-            return m;
-        }
-        m.uncontended = median(alone->second);
+        const auto* alone = counter_of(cmp.uncontended_counter);
+        if (alone == nullptr) return m;
+        m.uncontended = median(*alone);
     }
     return m;
 }

@@ -31,45 +31,34 @@ class PrairieLearnReporter final : public Reporter {
                     c.infrastructure && (c.is(CheckKind::build) || c.is(CheckKind::tests));
                 if (grader_could_not_run) gradable = false;
                 if (c.is(CheckKind::build) && c.status == CheckStatus::fail) gradable = false;
-                if (c.infrastructure && !grader_could_not_run) {
-                    host_max += c.max_score;
-                    host_score += c.score;
-                    tests.push_back(
-                        nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},
-                                       {"description", k.title},
-                                       {"points", 0},
-                                       {"max_points", 0},
-                                       {"message", "not graded on this host: " + c.message},
-                                       {"output", ""}});
-                    output += fmt::format("{} {}: not graded on this host  {}\n", k.folder, c.name,
-                                          c.message);
-                    continue;
-                }
                 std::string details;
                 for (const auto& d : c.details) details += (details.empty() ? "" : "\n") + d;
-                if (c.disabled) {
-                    // Switched off by the course: out of the total, shown with no points.
+                // A check shown with no points either way, and why (`label`).
+                auto without_points = [&](const std::string& label, const std::string& shown) {
                     tests.push_back(nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},
                                                    {"description", k.title},
                                                    {"points", 0},
                                                    {"max_points", 0},
-                                                   {"message", "switched off: " + c.message},
-                                                   {"output", details}});
-                    output += fmt::format("{} {}: switched off  {}\n", k.folder, c.name, c.message);
+                                                   {"message", label + ": " + c.message},
+                                                   {"output", shown}});
+                    output += fmt::format("{} {}: {}  {}\n", k.folder, c.name, label, c.message);
+                };
+                if (c.infrastructure && !grader_could_not_run) {
+                    // The host could not run it: out of the score's maximum, as if switched off.
+                    host_max += c.max_score;
+                    host_score += c.score;
+                    without_points("not graded on this host", "");
+                    continue;
+                }
+                if (c.disabled) {
+                    // Switched off by the course: out of the total, shown with no points.
+                    without_points("switched off", details);
                     continue;
                 }
                 if (c.status == CheckStatus::pending) {
                     // Graded by hand: no points either way here (score is the automatic total).
-                    tests.push_back(nlohmann::json{
-                        {"name", fmt::format("{} {}", k.folder, c.name)},
-                        {"description", k.title},
-                        {"points", 0},
-                        {"max_points", 0},
-                        {"message", fmt::format("pending manual review ({:.4g} points): {}",
-                                                c.max_score, c.message)},
-                        {"output", details}});
-                    output += fmt::format("{} {}: pending manual review ({:.4g} points)  {}\n",
-                                          k.folder, c.name, c.max_score, c.message);
+                    without_points(
+                        fmt::format("pending manual review ({:.4g} points)", c.max_score), details);
                     continue;
                 }
                 tests.push_back(nlohmann::json{{"name", fmt::format("{} {}", k.folder, c.name)},

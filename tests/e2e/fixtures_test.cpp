@@ -31,6 +31,12 @@ namespace {
 struct Graded {
     ProcessOutcome process;
     nlohmann::json report;
+    /// The first kata's checks, or none when no report was written.
+    nlohmann::json checks() const {
+        return report.value("katas", nlohmann::json::array()).empty()
+                   ? nlohmann::json::array()
+                   : report["katas"][0]["checks"];
+    }
     const nlohmann::json& check(const std::string& name) const {
         for (const auto& c : report["katas"][0]["checks"]) {
             if (c["name"] == name) return c;
@@ -186,9 +192,7 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     EXPECT_TRUE(strays.empty()) << "processes left behind:\n" << join(strays);
     EXPECT_LT(g.process.elapsed, std::chrono::seconds(150)) << "grading took too long";
     std::string verdict;
-    for (const auto& c : g.report.value("katas", nlohmann::json::array()).empty()
-                             ? nlohmann::json::array()
-                             : g.report["katas"][0]["checks"]) {
+    for (const auto& c : g.checks()) {
         if (c["status"] != "skipped")
             verdict += c.value("name", "") + ": " + c.value("message", "") + " | ";
     }
@@ -205,9 +209,7 @@ std::string message(const nlohmann::json& check) {
 /// score.
 std::string verdict_of(const Graded& g) {
     std::string verdict;
-    for (const auto& c : g.report.value("katas", nlohmann::json::array()).empty()
-                             ? nlohmann::json::array()
-                             : g.report["katas"][0]["checks"]) {
+    for (const auto& c : g.checks()) {
         verdict += c.value("name", "") + " " + c.value("status", "") + " " +
                    std::to_string(c.value("score", 0.0)) + "; ";
     }
