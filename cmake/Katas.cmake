@@ -1,9 +1,14 @@
-# interleave_add_kata(ID <id> DIR <NN-name> TESTS <files...> [BENCH <files...>] [STUDENT_SOURCES <files...>])
+# interleave_add_kata(ID <id> DIR <NN-name> TESTS <files...> [BENCH <files...>] [EXPLORE <files...>]
+#                     [STUDENT_SOURCES <files...>])
 #
 # Declares the targets the grader builds for one kata:
 #   <id>_tests  GoogleTest binary: the harness tests + harness/support/test_main.cpp
 #   <id>_bench  Google Benchmark binary: the harness benchmarks + harness/support/bench_main.cpp
 #               (only when INTERLEAVE_BENCHMARKS is on)
+#   <id>_explore the explorer's scenarios (kata/explore.hpp) + harness/explore/: compiled with
+#               ThreadSanitizer's instrumentation but linked with the explorer's runtime instead
+#               of TSan's, so every atomic, lock and wait becomes a scheduling point
+#               (only in the tsan preset, the one tree that has the instrumentation)
 # The student's files are read from KATA_SOURCE_ROOT/<NN-name>/ (headers through the include
 # path, STUDENT_SOURCES compiled in). KATA_SOURCE_ROOT defaults to exercises/, so a plain
 # configure builds the stubs; the grader points it at its own staging folder instead.
@@ -21,7 +26,7 @@ else()
 endif()
 
 function(interleave_add_kata)
-  cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;STUDENT_SOURCES" ${ARGN})
+  cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;EXPLORE;STUDENT_SOURCES" ${ARGN})
   if(NOT K_ID OR NOT K_DIR OR NOT K_TESTS)
     message(FATAL_ERROR "interleave_add_kata needs ID, DIR and TESTS")
   endif()
@@ -53,5 +58,18 @@ function(interleave_add_kata)
     target_include_directories(${K_ID}_bench PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
     target_link_libraries(${K_ID}_bench PRIVATE benchmark::benchmark Threads::Threads)
     target_precompile_headers(${K_ID}_bench REUSE_FROM kata_bench_pch)
+  endif()
+
+  if(INTERLEAVE_SANITIZER STREQUAL "thread" AND K_EXPLORE)
+    add_executable(${K_ID}_explore ${K_EXPLORE} ${student_sources}
+                   $<TARGET_OBJECTS:kata_explore_runtime>)
+    target_include_directories(${K_ID}_explore BEFORE PRIVATE "${student_dir}")
+    target_include_directories(${K_ID}_explore PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+    # A failing interleaving quotes the lines of these two folders, the student's first.
+    target_compile_definitions(${K_ID}_explore PRIVATE
+      KATA_STUDENT_DIR="${student_dir}" KATA_HARNESS_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
+    # The instrumentation stays; TSan's runtime goes: the explorer's defines the same entry points.
+    set_property(TARGET ${K_ID}_explore PROPERTY LINK_OPTIONS "")
+    target_link_libraries(${K_ID}_explore PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
   endif()
 endfunction()

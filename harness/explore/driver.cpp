@@ -1,0 +1,796 @@
+// The explorer's main: searches the schedules of every scenario in this binary, one forked
+// child per schedule, stops at the first failing one, shrinks it to the fewest context
+// switches that still fail, and prints it as numbered steps with the student's source lines.
+//
+//   <kata>_explore [--scenario NAME] [--replay TOKEN] [--runs N] [--seconds S] [--depth D]
+//                  [--bound B] [--seed S] [--json FILE] [--list] [--outcomes]
+//
+// Search, per scenario: every schedule with at most B preemptions (CHESS's bounded search,
+// B = 2) while that set is small enough for the run budget; then PCT (Burckhardt et al.,
+// ASPLOS 2010: random thread priorities and D-1 random priority change points, which finds a
+// bug of depth D with probability at least 1/(n k^(D-1))) until the budget is spent.
+// A replay token names one schedule exactly: `s` followed by the steps at which the schedule
+// leaves the thread that ran before (`s4:1,9:0`: at step 4 switch to thread 1, at step 9 to
+// thread 0); `p<depth>-<k>-<seed>` is one PCT run.
+#include <dlfcn.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <kata/explore.hpp>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "scheduler.hpp"
+
+namespace explore {
+
+namespace {
+std::vector<Scenario>& scenarios() {
+    static std::vector<Scenario> list;
+    return list;
+}
+std::vector<std::string>& focus() {
+    static std::vector<std::string> list;
+    return list;
+}
+}  // namespace
+
+int register_scenario(const Scenario& scenario) {
+    scenarios().push_back(scenario);
+    return 0;
+}
+
+int register_focus(const char* path) {
+    std::string p = path;
+    if (!p.empty() && p.back() != '/') p += '/';
+    focus().push_back(p);
+    return 0;
+}
+
+namespace {
+
+// ---- policies ---------------------------------------------------------------------------
+
+class RandomPolicy final : public Policy {
+  public:
+    explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
+    int choose(std::uint32_t, int, std::uint32_t enabled) override {
+        const int n = __builtin_popcount(enabled);
+        int pick = static_cast<int>(rng_() % static_cast<std::uint64_t>(n));
+        for (int t = 0; t < 32; ++t) {
+            if (((enabled >> t) & 1u) != 0 && pick-- == 0) return t;
+        }
+        return -1;
+    }
+
+  private:
+    std::mt19937_64 rng_;
+};
+
+/// PCT: the enabled thread of highest priority runs; at each of depth-1 random steps the
+/// running thread drops below every initial priority.
+class PctPolicy final : public Policy {
+  public:
+    PctPolicy(int depth, std::uint32_t k, std::uint64_t seed) : rng_(seed) {
+        for (int i = 1; i < depth; ++i) {
+            change_at_.push_back(static_cast<std::uint32_t>(rng_() % std::max<std::uint32_t>(k, 1)));
+        }
+        depth_ = depth;
+    }
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+        for (std::size_t i = 0; i < change_at_.size(); ++i) {
+            if (change_at_[i] == step && previous >= 0) priority_[previous] = static_cast<std::int64_t>(i) + 1 - depth_;
+        }
+        int best = -1;
+        for (int t = 0; t < 32; ++t) {
+            if (((enabled >> t) & 1u) != 0 && (best < 0 || priority_[t] > priority_[best])) best = t;
+        }
+        return best;
+    }
+    void on_spawn(int thread) override {
+        priority_[thread] = static_cast<std::int64_t>(1000 + rng_() % 1000000);
+    }
+    void on_yield(int thread) override { priority_[thread] = --lowest_; }
+
+  private:
+    std::mt19937_64 rng_;
+    std::vector<std::uint32_t> change_at_;
+    std::int64_t priority_[32] = {};
+    std::int64_t lowest_ = -1000;
+    int depth_ = 1;
+};
+
+/// Follows a list of choices, then never preempts (exhaustive search extends it).
+class PrefixPolicy final : public Policy {
+  public:
+    explicit PrefixPolicy(std::vector<std::uint8_t> prefix) : prefix_(std::move(prefix)) {}
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+        if (step < prefix_.size() && ((enabled >> prefix_[step]) & 1u) != 0) return prefix_[step];
+        return default_choice(previous, enabled);
+    }
+
+  private:
+    std::vector<std::uint8_t> prefix_;
+};
+
+/// Never preempts except at the listed steps: the shape of a replay token.
+class SwitchPolicy final : public Policy {
+  public:
+    explicit SwitchPolicy(std::map<std::uint32_t, int> switches) : switches_(std::move(switches)) {}
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+        auto it = switches_.find(step);
+        if (it != switches_.end() && ((enabled >> it->second) & 1u) != 0) return it->second;
+        return default_choice(previous, enabled);
+    }
+
+  private:
+    std::map<std::uint32_t, int> switches_;
+};
+
+// ---- one run ----------------------------------------------------------------------------
+
+SharedLog* shared_log() {
+    static SharedLog* log = [] {
+        void* p = mmap(nullptr, sizeof(SharedLog), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            std::perror("explore: mmap");
+            std::exit(2);
+        }
+        return static_cast<SharedLog*>(p);
+    }();
+    return log;
+}
+
+struct RunResult {
+    Outcome outcome = Outcome::Running;
+    std::string message;
+    std::string observed;  // explore::observe's last words (outcome enumeration)
+    std::vector<Decision> decisions;
+    std::vector<Event> events;
+};
+
+bool is_failure(Outcome o) { return o == Outcome::Failed || o == Outcome::Deadlock || o == Outcome::Crashed; }
+
+RunResult run_once(const Scenario& s, Policy& policy, bool keep_events) {
+    SharedLog* log = shared_log();
+    log->outcome = Outcome::Running;
+    log->events = 0;
+    log->decisions = 0;
+    log->message[0] = '\0';
+    log->observed[0] = '\0';
+    std::fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+        Options options;
+        options.memory_points = s.options.memory_points;
+        options.spurious_wakeups = s.options.spurious_wakeups;
+        run_scenario(s.body, policy, options, log);
+    }
+    RunResult r;
+    int status = 0;
+    // A run is a few thousand steps: one that takes seconds is stuck outside the scheduler.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (true) {
+        const pid_t got = waitpid(child, &status, WNOHANG);
+        if (got == child) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(child, SIGKILL);
+            waitpid(child, &status, 0);
+            log->outcome = Outcome::Livelock;
+            std::snprintf(log->message, sizeof log->message, "the run did not end within 5 s of real time");
+            break;
+        }
+        timespec pause{0, 200000};
+        nanosleep(&pause, nullptr);
+    }
+    r.outcome = log->outcome;
+    if (r.outcome == Outcome::Running) {
+        r.outcome = Outcome::Crashed;
+        r.message = WIFSIGNALED(status) ? std::string("the program was killed by signal ") +
+                                              std::to_string(WTERMSIG(status))
+                                        : "the program exited (code " + std::to_string(WEXITSTATUS(status)) +
+                                              ") before the scenario ended";
+    } else {
+        r.message = log->message;
+    }
+    r.observed = log->observed;
+    r.decisions.assign(log->decision, log->decision + std::min<std::uint32_t>(log->decisions, kMaxDecisions));
+    if (keep_events) r.events.assign(log->event, log->event + std::min<std::uint32_t>(log->events, kMaxEvents));
+    return r;
+}
+
+const char* outcome_name(Outcome o) {
+    switch (o) {
+    case Outcome::Passed: return "passed";
+    case Outcome::Failed: return "failed";
+    case Outcome::Deadlock: return "deadlock";
+    case Outcome::Livelock: return "unfinished";
+    case Outcome::Crashed: return "crashed";
+    case Outcome::Running: return "running";
+    }
+    return "?";
+}
+
+// ---- replay tokens ------------------------------------------------------------------------
+
+std::map<std::uint32_t, int> switches_of(const std::vector<Decision>& decisions) {
+    std::map<std::uint32_t, int> out;
+    for (std::uint32_t i = 0; i < decisions.size(); ++i) {
+        const Decision& d = decisions[i];
+        if (d.chosen != default_choice(d.previous, d.enabled)) out[i] = d.chosen;
+    }
+    return out;
+}
+
+std::string token_of(const std::map<std::uint32_t, int>& switches) {
+    std::string t = "s";
+    bool first = true;
+    for (const auto& [step, thread] : switches) {
+        if (!first) t += ',';
+        first = false;
+        t += std::to_string(step) + ":" + std::to_string(thread);
+    }
+    return t;
+}
+
+std::unique_ptr<Policy> policy_of_token(const std::string& token, std::string& error) {
+    if (!token.empty() && token[0] == 's') {
+        std::map<std::uint32_t, int> switches;
+        std::stringstream in(token.substr(1));
+        std::string item;
+        while (std::getline(in, item, ',')) {
+            unsigned step = 0;
+            int thread = 0;
+            if (std::sscanf(item.c_str(), "%u:%d", &step, &thread) != 2 || thread < 0 || thread >= kMaxThreads) {
+                error = "'" + item + "' is not STEP:THREAD";
+                return nullptr;
+            }
+            switches[step] = thread;
+        }
+        return std::make_unique<SwitchPolicy>(std::move(switches));
+    }
+    int depth = 0;
+    unsigned k = 0;
+    unsigned long long seed = 0;
+    if (std::sscanf(token.c_str(), "p%d-%u-%llu", &depth, &k, &seed) == 3 && depth >= 1) {
+        return std::make_unique<PctPolicy>(depth, k, seed);
+    }
+    error = "a replay token is s<STEP:THREAD,...> or p<DEPTH>-<K>-<SEED>";
+    return nullptr;
+}
+
+// ---- search -------------------------------------------------------------------------------
+
+struct Budget {
+    std::chrono::steady_clock::time_point end;
+    int runs;
+    bool spent(int done) const { return done >= runs || std::chrono::steady_clock::now() >= end; }
+};
+
+struct SearchResult {
+    int schedules = 0;
+    int unfinished = 0;  // runs that hit the step limit or the real-time limit
+    bool exhausted = false;  // every schedule within the preemption bound was run
+    std::optional<RunResult> failure;
+    std::string found_by;  // the strategy and token that found it
+    double seconds = 0;
+    double seconds_to_failure = 0;
+};
+
+int preemptions(const std::vector<Decision>& d, std::size_t upto) {
+    int n = 0;
+    for (std::size_t i = 0; i < upto && i < d.size(); ++i) {
+        if (d[i].chosen != d[i].previous && ((d[i].enabled >> d[i].previous) & 1u) != 0) ++n;
+    }
+    return n;
+}
+
+/// Runs every schedule with at most `bound` preemptions, depth first, until `visit` returns
+/// false or the budget is spent. Returns true when every such schedule was run.
+template <class Visit>
+bool bounded_search(const Scenario& s, const Budget& budget, int max_runs, int bound, int& runs, Visit visit) {
+    std::vector<std::vector<std::uint8_t>> stack{{}};
+    while (!stack.empty() && runs < max_runs && !budget.spent(runs)) {
+        std::vector<std::uint8_t> prefix = std::move(stack.back());
+        stack.pop_back();
+        PrefixPolicy policy(prefix);
+        RunResult r = run_once(s, policy, false);
+        ++runs;
+        const auto& d = r.decisions;
+        int used = preemptions(d, prefix.size());
+        for (std::size_t i = prefix.size(); i < d.size(); ++i) {
+            const bool previous_enabled = ((d[i].enabled >> d[i].previous) & 1u) != 0;
+            for (int t = 31; t >= 0; --t) {
+                if (((d[i].enabled >> t) & 1u) == 0 || t == d[i].chosen) continue;
+                const int cost = used + ((t != d[i].previous && previous_enabled) ? 1 : 0);
+                if (cost > bound) continue;
+                std::vector<std::uint8_t> next;
+                next.reserve(i + 1);
+                for (std::size_t j = 0; j < i; ++j) next.push_back(d[j].chosen);
+                next.push_back(static_cast<std::uint8_t>(t));
+                stack.push_back(std::move(next));
+            }
+            if (d[i].chosen != d[i].previous && previous_enabled) ++used;
+        }
+        if (!visit(std::move(r))) return false;
+    }
+    return stack.empty();
+}
+
+SearchResult search(const Scenario& s, const Budget& budget, int bound, int depth, std::uint64_t seed,
+                    int exhaustive_share) {
+    SearchResult out;
+    const auto start = std::chrono::steady_clock::now();
+    auto note = [&](RunResult r, std::string by) {
+        out.failure = std::move(r);
+        out.found_by = std::move(by);
+        out.seconds_to_failure = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    std::uint32_t longest = 1;
+    // Bounded exhaustive search first: the smallest bugs need one or two preemptions.
+    const bool complete = bounded_search(s, budget, budget.runs * exhaustive_share / 100, bound, out.schedules,
+                                         [&](RunResult r) {
+                                             longest = std::max<std::uint32_t>(
+                                                 longest, static_cast<std::uint32_t>(r.decisions.size()));
+                                             if (r.outcome == Outcome::Livelock) ++out.unfinished;
+                                             if (!is_failure(r.outcome)) return true;
+                                             note(std::move(r), "bounded search");
+                                             return false;
+                                         });
+    out.exhausted = complete && !out.failure;
+    // PCT with the rest of the budget.
+    std::mt19937_64 seeds(seed);
+    while (!out.failure && !out.exhausted && !budget.spent(out.schedules)) {
+        const std::uint64_t run_seed = seeds() % 1000000000ULL;
+        PctPolicy policy(depth, longest, run_seed);
+        RunResult r = run_once(s, policy, false);
+        ++out.schedules;
+        if (is_failure(r.outcome)) {
+            note(std::move(r),
+                 "PCT, replay p" + std::to_string(depth) + "-" + std::to_string(longest) + "-" + std::to_string(run_seed));
+            break;
+        }
+        longest = std::max<std::uint32_t>(longest, static_cast<std::uint32_t>(r.decisions.size()));
+        if (r.outcome == Outcome::Livelock) ++out.unfinished;
+    }
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+/// Every outcome a scenario can observe (explore::observe), over every schedule (no bound on
+/// preemptions): for litmus tests and predict-the-outcome katas.
+int enumerate_outcomes(const Scenario& s, const Budget& budget) {
+    std::map<std::string, std::pair<int, std::string>> seen;  // outcome -> count, one replay token
+    int runs = 0;
+    const bool complete = bounded_search(s, budget, budget.runs, 1 << 20, runs, [&](RunResult r) {
+        std::string what = is_failure(r.outcome) ? std::string(outcome_name(r.outcome)) + ": " + r.message
+                           : r.observed.empty() ? "(nothing observed)"
+                                                : r.observed;
+        auto& entry = seen[what];
+        if (entry.first++ == 0) entry.second = token_of(switches_of(r.decisions));
+        return true;
+    });
+    std::printf("%s: %zu outcome%s over %d schedules%s\n", s.name, seen.size(), seen.size() == 1 ? "" : "s", runs,
+                complete ? " (every schedule)" : " (budget spent: there may be more)");
+    for (const auto& [what, entry] : seen) {
+        std::printf("  %-30s %6d schedules, e.g. --replay %s\n", what.c_str(), entry.first, entry.second.c_str());
+    }
+    return complete ? 0 : 3;
+}
+
+/// Removes context switches one at a time while the run still fails the same way.
+RunResult shrink(const Scenario& s, RunResult failing, int max_tries, int& tries) {
+    std::map<std::uint32_t, int> best = switches_of(failing.decisions);
+    bool progress = true;
+    while (progress && tries < max_tries) {
+        progress = false;
+        for (auto it = best.rbegin(); it != best.rend() && tries < max_tries; ++it) {
+            std::map<std::uint32_t, int> candidate = best;
+            candidate.erase(it->first);
+            SwitchPolicy policy(candidate);
+            RunResult r = run_once(s, policy, false);
+            ++tries;
+            if (r.outcome == failing.outcome) {
+                best = switches_of(r.decisions);
+                failing = std::move(r);
+                progress = true;
+                break;
+            }
+        }
+    }
+    SwitchPolicy policy(best);
+    RunResult final_run = run_once(s, policy, true);
+    return is_failure(final_run.outcome) ? final_run : failing;
+}
+
+// ---- what a failure shows -----------------------------------------------------------------
+
+struct Frame {
+    std::string function;
+    std::string file;
+    int line = 0;
+};
+
+/// Resolves addresses of this executable to their inline chains with llvm-symbolizer.
+std::map<std::uint64_t, std::vector<Frame>> symbolize(const std::set<std::uint64_t>& pcs) {
+    std::map<std::uint64_t, std::vector<Frame>> out;
+    Dl_info self{};
+    if (dladdr(reinterpret_cast<void*>(&symbolize), &self) == 0 || pcs.empty()) return out;
+    const auto base = reinterpret_cast<std::uint64_t>(self.dli_fbase);
+    // In the working folder (the grader's scratch folder, writable inside its sandbox).
+    const char* tmp = std::getenv("TMPDIR");
+    std::string input = std::string(tmp != nullptr && *tmp != '\0' ? tmp : ".") + "/explore-pcs-XXXXXX";
+    const int fd = mkstemp(input.data());
+    if (fd < 0) return out;
+    std::vector<std::uint64_t> order;
+    {
+        std::string text;
+        for (std::uint64_t pc : pcs) {
+            Dl_info info{};
+            if (dladdr(reinterpret_cast<void*>(pc), &info) == 0 || info.dli_fbase != self.dli_fbase) continue;
+            char line[64];
+            std::snprintf(line, sizeof line, "0x%llx\n", static_cast<unsigned long long>(pc - base - 1));
+            text += line;
+            order.push_back(pc);
+        }
+        if (write(fd, text.data(), text.size()) < 0) order.clear();
+        close(fd);
+    }
+    const char* tool = std::getenv("EXPLORE_SYMBOLIZER");
+    std::string command = std::string(tool != nullptr ? tool : "llvm-symbolizer") +
+                          " --obj=/proc/" + std::to_string(getpid()) + "/exe --inlining --demangle < " + input +
+                          " 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe != nullptr) {
+        std::size_t index = 0;
+        char fn[4096];
+        char loc[4096];
+        std::vector<Frame> chain;
+        while (index < order.size() && std::fgets(fn, sizeof fn, pipe) != nullptr) {
+            if (fn[0] == '\n') {
+                out[order[index++]] = std::move(chain);
+                chain.clear();
+                continue;
+            }
+            if (std::fgets(loc, sizeof loc, pipe) == nullptr) break;
+            Frame f;
+            f.function = std::string(fn, strcspn(fn, "\n"));
+            std::string l(loc, strcspn(loc, "\n"));
+            // file:line:column
+            const auto last = l.rfind(':');
+            const auto mid = last == std::string::npos ? std::string::npos : l.rfind(':', last - 1);
+            if (mid != std::string::npos) {
+                f.file = l.substr(0, mid);
+                f.line = std::atoi(l.substr(mid + 1, last - mid - 1).c_str());
+            }
+            chain.push_back(std::move(f));
+        }
+        pclose(pipe);
+    }
+    unlink(input.c_str());
+    return out;
+}
+
+std::string source_line(const std::string& file, int line) {
+    static std::map<std::string, std::vector<std::string>> cache;
+    auto it = cache.find(file);
+    if (it == cache.end()) {
+        std::vector<std::string> lines;
+        std::ifstream in(file);
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        it = cache.emplace(file, std::move(lines)).first;
+    }
+    if (line < 1 || line > static_cast<int>(it->second.size())) return "";
+    std::string text = it->second[static_cast<std::size_t>(line - 1)];
+    const auto first = text.find_first_not_of(" \t");
+    text = first == std::string::npos ? "" : text.substr(first);
+    if (text.size() > 70) text = text.substr(0, 67) + "...";
+    return text;
+}
+
+std::string shown_path(const std::string& file) {
+    for (const std::string& f : focus()) {
+        if (file.rfind(f, 0) == 0) {
+            // keep the kata's folder name: "01-counter/counter.hpp"
+            std::string dir = f.substr(0, f.size() - 1);
+            const auto slash = dir.rfind('/');
+            return (slash == std::string::npos ? dir : dir.substr(slash + 1)) + "/" + file.substr(f.size());
+        }
+    }
+    const auto slash = file.rfind('/');
+    return slash == std::string::npos ? file : file.substr(slash + 1);
+}
+
+struct Step {
+    int number;
+    int thread;
+    std::string operation;
+    std::string value;
+    std::string where;
+    std::string source;
+};
+
+std::string value_text(const Event& e) {
+    char b[128];
+    switch (e.op) {
+    case Op::Load:
+    case Op::Store:
+        std::snprintf(b, sizeof b, "%lld", static_cast<long long>(e.value));
+        return b;
+    case Op::Exchange:
+    case Op::FetchAdd:
+    case Op::FetchSub:
+    case Op::FetchOther:
+        std::snprintf(b, sizeof b, "%lld -> %lld", static_cast<long long>(e.value), static_cast<long long>(e.value2));
+        return b;
+    case Op::CasOk:
+        std::snprintf(b, sizeof b, "%lld -> %lld", static_cast<long long>(e.value), static_cast<long long>(e.value2));
+        return b;
+    case Op::CasFailed:
+        std::snprintf(b, sizeof b, "saw %lld, expected %lld", static_cast<long long>(e.value),
+                      static_cast<long long>(e.value2));
+        return b;
+    case Op::Lock:
+    case Op::Unlock:
+    case Op::LockBusy:
+    case Op::SharedLock:
+    case Op::SharedUnlock:
+        std::snprintf(b, sizeof b, "mutex %u", e.object);
+        return b;
+    case Op::Wait:
+    case Op::Notified:
+    case Op::TimedOut:
+    case Op::SpuriousWake:
+        std::snprintf(b, sizeof b, "cv %u, mutex %lld", e.object, static_cast<long long>(e.value));
+        return b;
+    case Op::NotifyOne:
+    case Op::NotifyAll:
+        std::snprintf(b, sizeof b, "cv %u, wakes %lld", e.object, static_cast<long long>(e.value));
+        return b;
+    case Op::Spawn:
+    case Op::Join:
+        std::snprintf(b, sizeof b, "thread %lld", static_cast<long long>(e.value));
+        return b;
+    case Op::Sleep:
+        std::snprintf(b, sizeof b, "%.3f ms", static_cast<double>(e.value) / 1e6);
+        return b;
+    default:
+        return "";
+    }
+}
+
+/// The steps worth reading: those whose code is the student's or the scenario's (the standard
+/// library's own atomics and locks are left out), at most `limit`, ending with the failure.
+std::vector<Step> steps_of(const RunResult& run, std::size_t limit, std::size_t& hidden) {
+    std::set<std::uint64_t> pcs;
+    for (const Event& e : run.events) {
+        for (std::uint64_t pc : e.frames) {
+            if (pc != 0) pcs.insert(pc);
+        }
+    }
+    const auto symbols = symbolize(pcs);
+    std::vector<Step> steps;
+    for (const Event& e : run.events) {
+        std::optional<Frame> where;
+        for (std::uint64_t pc : e.frames) {
+            if (pc == 0 || where) break;
+            auto it = symbols.find(pc);
+            if (it == symbols.end()) continue;
+            for (const Frame& f : it->second) {
+                const bool focused = std::any_of(focus().begin(), focus().end(),
+                                                 [&](const std::string& p) { return f.file.rfind(p, 0) == 0; });
+                if (focused) {
+                    where = f;
+                    break;
+                }
+            }
+        }
+        if (!where && e.op != Op::Failure) continue;
+        Step s;
+        s.number = 0;
+        s.thread = e.thread;
+        s.operation = op_name(e.op);
+        s.value = value_text(e);
+        if (where) {
+            s.where = shown_path(where->file) + ":" + std::to_string(where->line);
+            s.source = source_line(where->file, where->line);
+        }
+        steps.push_back(std::move(s));
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) steps[i].number = static_cast<int>(i + 1);
+    hidden = steps.size() > limit ? steps.size() - limit : 0;
+    if (hidden > 0) steps.erase(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(hidden));
+    return steps;
+}
+
+std::string table(const std::vector<Step>& steps, std::size_t hidden) {
+    std::string out;
+    char line[512];
+    if (hidden > 0) {
+        std::snprintf(line, sizeof line, "      (%zu earlier steps not shown)\n", hidden);
+        out += line;
+    }
+    std::snprintf(line, sizeof line, "  %4s  %-6s  %-16s  %-22s  %s\n", "step", "thread", "operation", "value",
+                  "where");
+    out += line;
+    int previous = -1;
+    for (const Step& s : steps) {
+        const char* mark = (previous >= 0 && s.thread != previous) ? ">" : " ";
+        std::snprintf(line, sizeof line, "%s %4d  T%-5d  %-16s  %-22s  %s%s%s\n", mark, s.number, s.thread,
+                      s.operation.c_str(), s.value.c_str(), s.where.c_str(), s.source.empty() ? "" : "  ",
+                      s.source.c_str());
+        out += line;
+        previous = s.thread;
+    }
+    return out;
+}
+
+struct Arguments {
+    std::string scenario;
+    std::string replay;
+    std::string json;
+    int runs = 2000;
+    double seconds = 8;
+    int depth = 3;
+    int bound = 2;
+    int exhaustive_share = 50;
+    std::uint64_t seed = 20261206;
+    bool list = false;
+    bool outcomes = false;
+};
+
+[[noreturn]] void usage(const char* why) {
+    std::fprintf(stderr,
+                 "explore: %s\nusage: explore [--scenario NAME] [--replay TOKEN] [--runs N] [--seconds S]\n"
+                 "               [--depth D] [--bound B] [--seed S] [--json FILE] [--list] [--outcomes]\n",
+                 why);
+    std::exit(2);
+}
+
+Arguments parse(int argc, char** argv) {
+    Arguments a;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage((arg + " needs a value").c_str());
+            return argv[++i];
+        };
+        try {
+            if (arg == "--scenario") a.scenario = value();
+            else if (arg == "--replay") a.replay = value();
+            else if (arg == "--json") a.json = value();
+            else if (arg == "--runs") a.runs = std::stoi(value());
+            else if (arg == "--seconds") a.seconds = std::stod(value());
+            else if (arg == "--depth") a.depth = std::stoi(value());
+            else if (arg == "--bound") a.bound = std::stoi(value());
+            else if (arg == "--exhaustive-share") a.exhaustive_share = std::stoi(value());
+            else if (arg == "--seed") a.seed = std::stoull(value());
+            else if (arg == "--list") a.list = true;
+            else if (arg == "--outcomes") a.outcomes = true;
+            else usage(("unknown option " + arg).c_str());
+        } catch (const std::exception&) {
+            usage((arg + " needs a number").c_str());
+        }
+    }
+    return a;
+}
+
+}  // namespace
+
+}  // namespace explore
+
+int main(int argc, char** argv) {
+    using namespace explore;
+    const Arguments args = parse(argc, argv);
+    std::vector<const Scenario*> chosen;
+    for (const Scenario& s : scenarios()) {
+        if (args.list) std::printf("%s  %s\n", s.name, s.description);
+        if (args.scenario.empty() || args.scenario == s.name) chosen.push_back(&s);
+    }
+    if (args.list) return 0;
+    if (chosen.empty()) usage(("no scenario named " + args.scenario).c_str());
+    if (!args.replay.empty() && chosen.size() != 1) usage("--replay needs --scenario NAME");
+    if (args.outcomes) {
+        int rc = 0;
+        const Budget budget{std::chrono::steady_clock::now() +
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(args.seconds)),
+                            args.runs};
+        for (const Scenario* s : chosen) rc = std::max(rc, enumerate_outcomes(*s, budget));
+        return rc;
+    }
+
+    nlohmann::json report = {{"format_version", 1}, {"scenarios", nlohmann::json::array()}};
+    bool any_failed = false;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t index = 0; index < chosen.size(); ++index) {
+        const Scenario& s = *chosen[index];
+        SearchResult result;
+        if (!args.replay.empty()) {
+            std::string error;
+            auto policy = policy_of_token(args.replay, error);
+            if (!policy) usage(error.c_str());
+            RunResult r = run_once(s, *policy, true);
+            result.schedules = 1;
+            if (is_failure(r.outcome)) {
+                result.failure = std::move(r);
+                result.found_by = "replay " + args.replay;
+            }
+        } else {
+            // What is left of the time budget is shared by the scenarios still to run.
+            const auto left = std::chrono::duration<double>(args.seconds) - (std::chrono::steady_clock::now() - start);
+            const auto share = left / static_cast<double>(chosen.size() - index);
+            Budget budget{std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(share),
+                          args.runs};
+            result = search(s, budget, args.bound, args.depth, args.seed + index, args.exhaustive_share);
+        }
+        nlohmann::json entry = {{"name", s.name},
+                                {"description", s.description},
+                                {"schedules", result.schedules},
+                                {"unfinished", result.unfinished},
+                                {"exhausted", result.exhausted},
+                                {"seconds", result.seconds}};
+        std::printf("%s %s: %s (%d schedules%s, %.1f s)\n", result.failure ? "FAIL" : "ok  ", s.name, s.description,
+                    result.schedules, result.exhausted ? ", every one with at most 2 preemptions" : "",
+                    result.seconds);
+        if (result.failure) {
+            any_failed = true;
+            int tries = 0;
+            RunResult shrunk = args.replay.empty() ? shrink(s, *result.failure, 300, tries) : *result.failure;
+            if (shrunk.events.empty()) {
+                SwitchPolicy policy(switches_of(shrunk.decisions));
+                shrunk = run_once(s, policy, true);
+            }
+            const std::string token = token_of(switches_of(shrunk.decisions));
+            std::size_t hidden = 0;
+            const auto steps = steps_of(shrunk, 30, hidden);
+            const std::string shown = table(steps, hidden);
+            std::printf("  %s: %s\n", outcome_name(shrunk.outcome), shrunk.message.c_str());
+            std::printf("  found by %s after %d schedules (%.2f s); shortened to %zu context switches:\n",
+                        result.found_by.c_str(), result.schedules, result.seconds_to_failure,
+                        switches_of(shrunk.decisions).size());
+            std::fputs(shown.c_str(), stdout);
+            std::printf("  replay: --scenario %s --replay %s\n", s.name, token.c_str());
+            nlohmann::json rows = nlohmann::json::array();
+            for (const Step& st : steps) {
+                rows.push_back({{"step", st.number},
+                                {"thread", st.thread},
+                                {"operation", st.operation},
+                                {"value", st.value},
+                                {"where", st.where},
+                                {"source", st.source}});
+            }
+            entry["failure"] = {{"outcome", outcome_name(shrunk.outcome)},
+                                {"message", shrunk.message},
+                                {"found_by", result.found_by},
+                                {"seconds_to_failure", result.seconds_to_failure},
+                                {"replay", token},
+                                {"steps_hidden", hidden},
+                                {"steps", rows},
+                                {"table", shown}};
+        }
+        report["scenarios"].push_back(entry);
+    }
+    if (!args.json.empty()) {
+        std::ofstream out(args.json);
+        out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+    return any_failed ? 1 : 0;
+}

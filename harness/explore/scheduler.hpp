@@ -1,0 +1,130 @@
+#pragma once
+// The explorer's scheduler: one thread of the program under test runs at a time, and at every
+// scheduling point (an atomic operation, a mutex, condition-variable or thread operation, a
+// sleep, optionally a plain memory access) a policy chooses which thread runs next.
+//
+// The program is compiled with clang's -fsanitize=thread instrumentation and linked with this
+// runtime instead of ThreadSanitizer's (hooks.cpp); pthread and clock functions are interposed,
+// so student code keeps std::mutex, std::condition_variable, std::atomic and std::thread.
+// Time is virtual: sleeps and timed waits cost nothing, and a timeout is one more choice.
+//
+// Everything here runs in the child process of one exploration run (driver.cpp forks one per
+// schedule), and everything it learns goes to a shared log that the parent reads even when the
+// child crashes.
+#include <semaphore.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace explore {
+
+constexpr int kMaxThreads = 32;
+constexpr int kFrames = 10;
+constexpr std::uint32_t kMaxEvents = 16384;
+constexpr std::uint32_t kMaxDecisions = 65536;
+
+/// What a thread did at one step, in the student's terms.
+enum class Op : std::uint8_t {
+    Load,
+    Store,
+    Exchange,
+    FetchAdd,
+    FetchSub,
+    FetchOther,
+    CasOk,
+    CasFailed,
+    Fence,
+    Read,
+    Write,
+    Lock,
+    LockBusy,  // try_lock on a held mutex
+    Unlock,
+    SharedLock,
+    SharedUnlock,
+    Wait,
+    Notified,
+    TimedOut,
+    SpuriousWake,
+    NotifyOne,
+    NotifyAll,
+    Spawn,
+    Start,
+    Join,
+    Exit,
+    Sleep,
+    Yield,
+    Failure,
+};
+
+/// Printable name of an operation ("load", "CAS failed", ...).
+const char* op_name(Op op);
+
+struct Event {
+    std::uint32_t step;
+    std::uint8_t thread;
+    Op op;
+    std::uint16_t object;  // 1-based id of the mutex, condition variable or thread; 0: none
+    std::int64_t value;    // value read or written (atomics), thread id (spawn, join)
+    std::int64_t value2;   // value written by a successful CAS / the expected value of a failed one
+    std::uint64_t frames[kFrames];  // innermost first: return addresses, then the call chain
+};
+
+struct Decision {
+    std::uint8_t previous;  // thread that ran before this choice
+    std::uint8_t chosen;
+    std::uint32_t enabled;  // bit per thread that could run
+};
+
+enum class Outcome : std::int32_t { Running = 0, Passed, Failed, Deadlock, Livelock, Crashed };
+
+/// The log one run leaves for the parent (in MAP_SHARED memory).
+struct SharedLog {
+    Outcome outcome;
+    std::uint32_t events;
+    std::uint32_t decisions;
+    std::uint32_t threads;
+    std::uint32_t spawn_failures;
+    char message[2048];
+    char observed[256];
+    Event event[kMaxEvents];
+    Decision decision[kMaxDecisions];
+};
+
+/// How the next thread is chosen. Decisions are numbered from 0 in each run.
+class Policy {
+  public:
+    virtual ~Policy() = default;
+    /// `enabled` has at least one bit set; `previous` is the thread that ran last (it may not
+    /// be enabled). Returns a thread whose bit is set.
+    virtual int choose(std::uint32_t step, int previous, std::uint32_t enabled) = 0;
+    /// A thread was created (ids are dense, 0 is main).
+    virtual void on_spawn(int /*thread*/) {}
+    /// The thread yielded or spun without progress: a fair scheduler lets another thread run.
+    virtual void on_yield(int /*thread*/) {}
+};
+
+/// Continue the previous thread when it can run, else the lowest enabled one: the schedule
+/// with no preemption at all, which replay and exhaustive search extend.
+int default_choice(int previous, std::uint32_t enabled);
+
+struct Options {
+    bool memory_points = false;    // plain reads and writes are scheduling points too
+    bool spurious_wakeups = false; // an untimed wait may wake with no notify (a few per run)
+    std::uint32_t max_steps = 20000;
+};
+
+/// Runs `body` as thread 0 under `policy`, logging into `log`. Never returns: ends the process
+/// with the run's outcome.
+[[noreturn]] void run_scenario(void (*body)(), Policy& policy, const Options& options,
+                               SharedLog* log);
+
+/// Ends the run as failed with `message` (called by explore::check in scenarios).
+[[noreturn]] void fail(const char* message);
+
+/// Records what this run observed (the last call wins), for outcome enumeration.
+void observe(const char* outcome);
+
+/// True while a scenario runs under the scheduler in this process.
+bool active();
+
+}  // namespace explore
