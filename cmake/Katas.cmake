@@ -62,12 +62,13 @@ function(interleave_add_kata)
 
   if(INTERLEAVE_SANITIZER STREQUAL "thread" AND K_EXPLORE)
     add_executable(${K_ID}_explore ${K_EXPLORE} ${student_sources}
-                   $<TARGET_OBJECTS:kata_explore_runtime>)
+                   $<TARGET_OBJECTS:kata_explore_runtime> $<TARGET_OBJECTS:kata_result_channel>)
     target_include_directories(${K_ID}_explore BEFORE PRIVATE "${student_dir}")
     target_include_directories(${K_ID}_explore PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
     # A failing interleaving quotes the lines of these two folders, the student's first.
     target_compile_definitions(${K_ID}_explore PRIVATE
-      KATA_STUDENT_DIR="${student_dir}" KATA_HARNESS_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
+      KATA_ID="${K_ID}" KATA_STUDENT_DIR="${student_dir}"
+      KATA_HARNESS_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
     # The instrumentation stays; TSan's runtime goes: the explorer's defines the same entry points.
     set_property(TARGET ${K_ID}_explore PROPERTY LINK_OPTIONS "")
     target_link_libraries(${K_ID}_explore PRIVATE Threads::Threads ${CMAKE_DL_LIBS})

@@ -99,6 +99,14 @@ struct TestRunOptions {
     bool exit_hang_proven = false;
 };
 
+/// A fresh random token for a results channel.
+std::string random_token();
+
+/// Gives the child a results channel with `token` (the harness's result_channel.hpp finds it
+/// through two variables) and `grace` to exit once the harness says it finished.
+void open_results_channel(ProcessSpec& spec, const std::string& token,
+                          std::chrono::milliseconds grace);
+
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
 /// when contained) is `scratch`.
 SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,
@@ -190,16 +198,22 @@ struct KataRun {
     }
     std::string tests_target() const { return exercise.id + "_tests"; }
     std::string bench_target() const { return exercise.id + "_bench"; }
+    std::string explore_target() const { return exercise.id + "_explore"; }
 
-    /// Builds `target` in the tree of `preset`, in the background at the lowest CPU priority:
-    /// build() of the same preset and target then waits for it instead of building again. At
-    /// most one early build per tree (BuildDriver's rule).
-    void build_early(const std::string& preset, const std::string& target);
-    /// Builds `target` in the tree of `preset`, or waits for its early build (build_early).
+    /// Builds `targets` in the tree of `preset`, in the background at the lowest CPU priority:
+    /// build() of the same preset and one of these targets then waits for it instead of
+    /// building again. At most one early build per tree (BuildDriver's rule).
+    void build_early(const std::string& preset, const std::vector<std::string>& targets);
+    /// Builds `target` in the tree of `preset`, or takes the outcome of the early build that
+    /// included it (build_early); a target it left out is built once it ends.
     BuildOutcome build(const std::string& preset, const std::string& target);
-    /// Early builds not yet waited for; a KataRun waits for them all as it ends (members are
-    /// destroyed before `builder`, which they use).
-    std::map<std::string, std::shared_future<BuildOutcome>> early_builds;
+    struct EarlyBuild {
+        std::vector<std::string> targets;
+        std::shared_future<BuildOutcome> outcome;
+    };
+    /// Early builds by preset; a KataRun waits for them all as it ends (members are destroyed
+    /// before `builder`, which they use).
+    std::map<std::string, EarlyBuild> early_builds;
 };
 
 /// A check that did not run, and why ("ThreadSanitizer disabled (--no-tsan)"). An empty `why`
@@ -217,6 +231,17 @@ CheckResult run_tsan_check(KataRun& k);
 /// Builds with AddressSanitizer + UBSan, runs the tests again, judges memory errors (or
 /// skipped: disabled).
 CheckResult run_asan_check(KataRun& k);
+/// Builds the kata's scenarios for the explorer (tsan tree, `<id>_explore`), searches their
+/// schedules within exercise.yaml's budget, and judges what the explorer reported (or skipped:
+/// disabled).
+CheckResult run_explore_check(KataRun& k);
+
+/// Judges one run of the explorer: its report arrives over the results channel only. A
+/// scenario that a schedule breaks fails the check and loses its share of the points; the
+/// details show the interleaving step by step and the command that replays it.
+CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& channel, int points,
+                          const std::string& kata_id);
+
 /// Runs the benchmark (once more when the first run is too noisy) and judges its ratios (or
 /// skipped: disabled).
 CheckResult run_timing_check(KataRun& k);

@@ -14,12 +14,21 @@ namespace fs = std::filesystem;
 
 namespace interleave {
 
-namespace {
-
 std::string random_token() {
     std::random_device rd;
     return fmt::format("{:08x}{:08x}", rd(), rd());
 }
+
+void open_results_channel(ProcessSpec& spec, const std::string& token,
+                          std::chrono::milliseconds grace) {
+    spec.result_channel = true;
+    spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
+    spec.env["KATA_RESULT_TOKEN"] = token;
+    spec.exit_marker = token + " finished\n";
+    spec.exit_grace = grace;
+}
+
+namespace {
 
 /// RLIMIT_CPU never cuts a run the wall-clock deadline would let finish (every core busy for
 /// the whole deadline); it stops a binary the grader could no longer kill.
@@ -109,17 +118,6 @@ void reconcile(TestBinaryRun& run) {
                         "file",
                         name));
     }
-}
-
-/// Gives the child a results channel (the harness's result_channel.hpp finds it through these
-/// two variables) and `grace` to exit once the harness says it finished.
-void open_results_channel(ProcessSpec& spec, const std::string& token,
-                          std::chrono::milliseconds grace) {
-    spec.result_channel = true;
-    spec.env["KATA_RESULT_FD"] = std::to_string(kResultChannelFd);
-    spec.env["KATA_RESULT_TOKEN"] = token;
-    spec.exit_marker = token + " finished\n";
-    spec.exit_grace = grace;
 }
 
 /// The environment, limits and sandbox of one run of the test binary (listing or running): the

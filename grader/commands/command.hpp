@@ -48,5 +48,6 @@ std::unique_ptr<Command> review_command();
 std::unique_ptr<Command> export_command();
 std::unique_ptr<Command> package_command();
 std::unique_ptr<Command> selftest_command();
+std::unique_ptr<Command> explore_command();
 
 }  // namespace interleave

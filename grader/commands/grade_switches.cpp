@@ -6,6 +6,9 @@ void GradeSwitches::add_to(CLI::App& command) {
     command.add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     command.add_flag("--no-asan", no_asan, "Skip the AddressSanitizer + UBSan check");
     command.add_flag("--no-timing", no_timing, "Skip the timing check");
+    command.add_flag(
+        "--no-explore", no_explore,
+        "Skip the explore check (the search for an interleaving that breaks the code)");
     command.add_flag("--verbose,-v", verbose, "Show every detail line");
     auto* isolate_flag = command.add_flag(
         "--isolate", isolate,
@@ -32,6 +35,7 @@ void GradeSwitches::apply(GradeOptions& options) const {
     options.tsan = !no_tsan;
     options.asan = !no_asan;
     options.timing = !no_timing;
+    options.explore = !no_explore;
     options.jobs = jobs;
     options.test_timeout_seconds = test_timeout_seconds;
     options.memory_limit_mib = memory_limit_mib;

@@ -13,6 +13,7 @@ struct GradeSwitches {
     bool no_tsan = false;
     bool no_asan = false;
     bool no_timing = false;
+    bool no_explore = false;
     bool verbose = false;
     bool isolate = false;
     bool no_isolation = false;

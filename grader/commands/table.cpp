@@ -15,9 +15,9 @@ std::vector<std::unique_ptr<Command>> commands() {
     // of course staff.
     using Factory = std::unique_ptr<Command> (*)();
     static constexpr Factory kCommands[] = {
-        check_command,  watch_command,   list_command,     hint_command,
-        reset_command,  grade_command,   verify_command,   review_command,
-        export_command, package_command, selftest_command,
+        check_command,   watch_command,  list_command,    hint_command,
+        explore_command, reset_command,  grade_command,   verify_command,
+        review_command,  export_command, package_command, selftest_command,
     };
     std::vector<std::unique_ptr<Command>> out;
     for (const Factory make : kCommands) out.push_back(make());

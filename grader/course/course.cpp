@@ -117,6 +117,20 @@ std::vector<std::string> read_instructor_only(const YamlFields& f) {
     return globs;
 }
 
+/// checks.explore: {points, seconds, runs}.
+ExploreSpec read_explore(const YamlFields& x) {
+    ExploreSpec spec;
+    spec.points = read_points(x);
+    spec.seconds = x.number_or("seconds", spec.seconds);
+    if (spec.seconds <= 0 || spec.seconds > 120) {
+        x.fail("seconds", "must be a number of seconds between 0 and 120");
+    }
+    spec.runs = x.integer_or("runs", spec.runs);
+    if (spec.runs < 1) x.fail("runs", "must be at least 1");
+    x.reject_unknown();
+    return spec;
+}
+
 /// checks.manual: {points, file, title, placeholder}; `file` must be a student file.
 ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& student_files) {
     ManualSpec spec;
@@ -125,7 +139,7 @@ ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& stud
     if (std::find(student_files.begin(), student_files.end(), spec.file) == student_files.end()) {
         m.fail("file", fmt::format("\"{}\" is not one of the kata's student_files", spec.file));
     }
-    for (const char* taken : {"build", "tests", "tsan", "timing", "asan"}) {
+    for (const char* taken : {"build", "tests", "tsan", "explore", "timing", "asan"}) {
         if (spec.check_name() == taken)
             m.fail("file", fmt::format("\"{}\" would name the check `{}`, which the grader uses",
                                        spec.file, taken));
@@ -147,7 +161,7 @@ std::string ManualSpec::check_name() const {
 
 int Exercise::max_points() const {
     return tests_points.value_or(0) + tsan_points.value_or(0) + (timing ? timing->points : 0) +
-           asan_points.value_or(0);
+           asan_points.value_or(0) + (explore ? explore->points : 0);
 }
 
 const Exercise* Course::find(const std::string& id_or_folder) const {
@@ -202,6 +216,7 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
         e.tsan_points = read_points(t);
         t.reject_unknown();
     }
+    if (checks.has("explore")) e.explore = read_explore(checks.map("explore"));
     if (checks.has("timing")) e.timing = read_timing(checks.map("timing"));
     if (checks.has("asan")) {
         const auto a = checks.map("asan");
@@ -305,13 +320,15 @@ MutantExpectation load_mutant_expectation(const fs::path& yaml_path) {
     m.fails = f.strings("fails");
     if (m.fails.empty()) f.fail("fails", "name at least one check that must fail");
     m.may_fail = f.strings_or("may_fail");
-    static const std::vector<std::string> known{"build", "tests", "tsan", "timing", "asan"};
+    static const std::vector<std::string> known{"build",   "tests",  "tsan",
+                                                "explore", "timing", "asan"};
     for (const auto* list : {&m.fails, &m.may_fail}) {
         for (const auto& check : *list) {
             if (std::find(known.begin(), known.end(), check) == known.end()) {
                 f.fail(list == &m.fails ? "fails" : "may_fail",
-                       fmt::format("unknown check \"{}\" (build, tests, tsan, timing or asan)",
-                                   check));
+                       fmt::format(
+                           "unknown check \"{}\" (build, tests, tsan, explore, timing or asan)",
+                           check));
             }
         }
     }

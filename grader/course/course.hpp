@@ -58,6 +58,15 @@ struct ManualSpec {
     std::string check_name() const;
 };
 
+/// checks.explore: the search for a schedule that breaks the student's code (harness/explore/).
+struct ExploreSpec {
+    int points = 0;
+    /// Wall-time budget of the whole search, shared by the kata's scenarios.
+    double seconds = 8;
+    /// Most schedules per scenario.
+    int runs = 2000;
+};
+
 struct Exercise {
     std::string id;
     std::string folder;  ///< "01-counter"
@@ -74,6 +83,8 @@ struct Exercise {
     std::filesystem::path yaml_path;
     /// Points of the AddressSanitizer + UndefinedBehaviorSanitizer check (`checks.asan`).
     std::optional<int> asan_points;
+    /// checks.explore: harness/NN-name/*_explore.cpp scenarios run under controlled schedules.
+    std::optional<ExploreSpec> explore;
     /// checks.tests.hidden: GoogleTest names ("Suite.Test") or prefixes ("Suite.Prefix*") whose
     /// results are reported only as a count; their sources live in harness/NN-name/hidden/.
     std::vector<std::string> hidden_tests;

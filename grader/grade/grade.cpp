@@ -123,13 +123,17 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     kata.title = e.title;
     KataRun k{runner_,  ws_, e,  options, containment, BuildDriver(runner_, ws_, options.jobs),
               progress, {},  {}, {},      {}};
-    // The plan: build and tests always; tsan, asan and timing where exercise.yaml has them.
+    // The plan: build and tests always; tsan, explore, asan and timing where exercise.yaml has
+    // them.
     kata.checks.push_back(run_build_check(k));
     if (k.not_built.empty() && !e.tests_use_every_core) {
         // The sanitizer trees compile at the lowest priority while the release tests run (on
         // the cores their waits leave free).
-        if (options.tsan && e.tsan_points) k.build_early("tsan", k.tests_target());
-        if (options.asan && e.asan_points) k.build_early("asan", k.tests_target());
+        std::vector<std::string> tsan_tree;
+        if (options.tsan && e.tsan_points) tsan_tree.push_back(k.tests_target());
+        if (options.explore && e.explore) tsan_tree.push_back(k.explore_target());
+        k.build_early("tsan", tsan_tree);
+        if (options.asan && e.asan_points) k.build_early("asan", {k.tests_target()});
     }
     auto next = [&](CheckKind kind, double points, const std::function<CheckResult()>& run) {
         kata.checks.push_back(k.not_built.empty() ? run()
@@ -138,6 +142,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     next(CheckKind::tests, e.tests_points.value_or(0), [&] { return run_tests_check(k); });
     const bool tests_passed = kata.checks.back().status == CheckStatus::pass;
     if (e.tsan_points) next(CheckKind::tsan, *e.tsan_points, [&] { return run_tsan_check(k); });
+    if (e.explore)
+        next(CheckKind::explore, e.explore->points, [&] { return run_explore_check(k); });
     if (e.asan_points) next(CheckKind::asan, *e.asan_points, [&] { return run_asan_check(k); });
     if (e.timing) {
         // Speed is measured only once every test passes (the scorer says why it was not).

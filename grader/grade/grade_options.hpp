@@ -46,7 +46,8 @@ struct GradeOptions {
     /// Resident-memory limit of a test binary in MiB; 0: kMemoryLimitMiB (TSan runs get
     /// kTsanMemoryFactor times more).
     long long memory_limit_mib = 0;
-    bool asan = true;  ///< AddressSanitizer + UBSan check, where a kata has one
+    bool asan = true;     ///< AddressSanitizer + UBSan check, where a kata has one
+    bool explore = true;  ///< the explorer's check (controlled schedules), where a kata has one
     /// Only each check's pass or fail matters, not the whole list of what failed (verify's
     /// mutants): the release run stops at its first failing test (GoogleTest's
     /// --gtest_fail_fast) with no rerun after a hang, and a ThreadSanitizer run at its first

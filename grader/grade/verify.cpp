@@ -170,6 +170,7 @@ VerifyRow verify_stub(const Exercise& e, Grader& grader, const GradeOptions& bas
     stub.tsan = false;
     stub.timing = false;
     stub.asan = false;
+    stub.explore = false;
     const GradeReport st = grader.grade(stub, progress);
     const KataReport& sk = st.katas.front();
     const CheckResult* tests = sk.find("tests");
@@ -198,6 +199,7 @@ GradeOptions mutant_options(const GradeOptions& base, const VerifyOptions& optio
     m.source_label = "mutant " + dir.filename().string();
     m.tsan = named("tsan") || (options.all_checks && options.tsan);
     m.timing = named("timing") || (options.all_checks && options.timing);
+    m.explore = named("explore") || options.all_checks;
     // ASan is a build of its own: mutants pay for it only when it is what catches them.
     m.asan = named("asan");
     // Whether each check fails is all that is asked: the first failure answers it.

@@ -8,7 +8,8 @@
 namespace interleave {
 
 std::string mutant_matrix(const std::vector<VerifyRow>& rows) {
-    static const std::vector<std::string> columns{"build", "tests", "tsan", "asan", "timing"};
+    static const std::vector<std::string> columns{"build",   "tests", "tsan",
+                                                  "explore", "asan",  "timing"};
     std::string out;
     std::string kata;
     for (const auto& r : rows) {

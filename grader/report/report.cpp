@@ -28,6 +28,8 @@ const char* check_name(CheckKind kind) {
             return "tests";
         case CheckKind::tsan:
             return "tsan";
+        case CheckKind::explore:
+            return "explore";
         case CheckKind::asan:
             return "asan";
         case CheckKind::timing:

@@ -26,9 +26,12 @@ class TerminalReporter final : public Reporter {
                                    : c.max_score > 0 ? points(c.score, c.max_score)
                                                      : "",
                                    c.message);
-                // Four lines of evidence, or all of them when only one more would be hidden.
+                // Four lines of evidence, or all of them when only one more would be hidden; the
+                // explorer's interleaving is the evidence, whole or useless.
                 const std::size_t limit =
-                    style_.verbose || c.details.size() <= 5 ? c.details.size() : std::size_t{4};
+                    style_.verbose || c.details.size() <= 5 || c.is(CheckKind::explore)
+                        ? c.details.size()
+                        : std::size_t{4};
                 for (std::size_t i = 0; i < limit; ++i) out << indent(c.details[i]) << "\n";
                 if (limit < c.details.size()) {
                     out << fmt::format(

@@ -10,6 +10,9 @@ const char* blocked_reason(CheckKind kind) {
         case CheckKind::tsan:
             return "no data race found, but these points need every correctness test to pass "
                    "first";
+        case CheckKind::explore:
+            return "no failing interleaving found, but these points need every correctness test "
+                   "to pass first";
         case CheckKind::asan:
             return "no memory error found, but these points need every correctness test to pass "
                    "first";
@@ -25,14 +28,16 @@ const char* blocked_reason(CheckKind kind) {
 }  // namespace
 
 bool needs_passing_tests(CheckKind kind) {
-    return kind == CheckKind::tsan || kind == CheckKind::asan || kind == CheckKind::timing;
+    return kind == CheckKind::tsan || kind == CheckKind::explore || kind == CheckKind::asan ||
+           kind == CheckKind::timing;
 }
 
 void score_kata(KataReport& kata) {
     const CheckResult* tests = kata.find(CheckKind::tests);
     const bool tests_passed = tests != nullptr && tests->status == CheckStatus::pass;
     for (auto& c : kata.checks) {
-        for (const CheckKind kind : {CheckKind::tsan, CheckKind::asan, CheckKind::timing}) {
+        for (const CheckKind kind :
+             {CheckKind::tsan, CheckKind::explore, CheckKind::asan, CheckKind::timing}) {
             if (!c.is(kind) || tests_passed) continue;
             const bool not_run = c.status == CheckStatus::skipped && c.message.empty();
             // A timing result is blocked whatever it measured; a sanitizer's failure stands.

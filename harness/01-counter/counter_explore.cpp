@@ -41,8 +41,9 @@ EXPLORE_SCENARIO(IncrementIfBelowNeverOvershoots, {},
                   second ? "true" : "false");
 }
 
-EXPLORE_SCENARIO(ResetLosesNoIncrement, {},
-                 "one thread increments twice while another resets: every increment is counted once") {
+EXPLORE_SCENARIO(
+    ResetLosesNoIncrement, {},
+    "one thread increments twice while another resets: every increment is counted once") {
     Counter counter;
     long long returned = 0;
     std::thread a([&] {

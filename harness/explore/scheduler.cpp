@@ -29,7 +29,7 @@ namespace explore {
 namespace {
 
 constexpr std::int64_t kNoDeadline = INT64_MAX;
-constexpr std::int64_t kMonotonicBase = 1000LL * 1000 * 1000 * 1000;  // 1000 s
+constexpr std::int64_t kMonotonicBase = 1000LL * 1000 * 1000 * 1000;       // 1000 s
 constexpr std::int64_t kRealtimeBase = 1767225600LL * 1000 * 1000 * 1000;  // 2026-01-01
 constexpr std::int64_t kClockTick = 1000;  // each clock read moves virtual time by 1 us
 constexpr int kSpinLimit = 48;             // non-progress points before a thread counts as spinning
@@ -37,16 +37,25 @@ constexpr int kMaxSpuriousWakeups = 3;
 constexpr int kExitPassed = 0;
 constexpr int kExitFailed = 41;
 
-enum class Status : std::uint8_t { Free, Runnable, Locking, Waiting, Reacquiring, Joining, Sleeping, Finished };
+enum class Status : std::uint8_t {
+    Free,
+    Runnable,
+    Locking,
+    Waiting,
+    Reacquiring,
+    Joining,
+    Sleeping,
+    Finished
+};
 enum class Wake : std::uint8_t { None, Notified, TimedOut, Spurious };
 
 struct Thread {
     sem_t turn;
     Status status = Status::Free;
     Wake wake = Wake::None;
-    bool shared_lock = false;       // Locking: wants the lock shared (reader)
-    int object = -1;                // Locking/Reacquiring: lock; Waiting: condition; Joining: thread
-    int lock = -1;                  // Waiting: the mutex to take back
+    bool shared_lock = false;  // Locking: wants the lock shared (reader)
+    int object = -1;           // Locking/Reacquiring: lock; Waiting: condition; Joining: thread
+    int lock = -1;             // Waiting: the mutex to take back
     std::int64_t deadline = kNoDeadline;
     int spins = 0;
     pthread_t real{};
@@ -62,7 +71,7 @@ struct Object {
     const void* address = nullptr;
     Kind kind = Kind::Mutex;
     bool recursive = false;
-    int owner = -1;      // writer / mutex holder
+    int owner = -1;  // writer / mutex holder
     int recursion = 0;
     int readers = 0;
     int waiters[kMaxThreads];  // condition: FIFO of waiting threads
@@ -144,7 +153,9 @@ struct State {
 State g;
 thread_local int tl_self = -1;
 
-bool managed() { return g.active && tl_self >= 0; }
+bool managed() {
+    return g.active && tl_self >= 0;
+}
 
 void finish(Outcome outcome, int code);
 
@@ -179,7 +190,8 @@ int object_of(const void* address, Kind kind) {
     o.address = address;
     o.kind = kind;
     if (kind == Kind::Mutex) {
-        // glibc keeps the mutex kind in the object: std::recursive_mutex is PTHREAD_MUTEX_RECURSIVE.
+        // glibc keeps the mutex kind in the object: std::recursive_mutex is
+        // PTHREAD_MUTEX_RECURSIVE.
         const auto* m = static_cast<const pthread_mutex_t*>(address);
         o.recursive = (m->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP;
     }
@@ -204,7 +216,8 @@ Event* record(Op op, int object, std::int64_t value, std::int64_t value2, const 
     } else {
         void* raw[kFrames + 3];
         const int got = backtrace(raw, kFrames + 3);
-        for (int i = 2; i < got && n < kFrames; ++i) e.frames[n++] = reinterpret_cast<std::uint64_t>(raw[i]);
+        for (int i = 2; i < got && n < kFrames; ++i)
+            e.frames[n++] = reinterpret_cast<std::uint64_t>(raw[i]);
     }
     for (int i = n; i < kFrames; ++i) e.frames[i] = 0;
     return &e;
@@ -222,28 +235,28 @@ std::uint32_t enabled_threads() {
         const Thread& t = g.threads[i];
         bool enabled = false;
         switch (t.status) {
-        case Status::Runnable:
-        case Status::Sleeping:
-            enabled = true;
-            break;
-        case Status::Locking:
-            enabled = lock_free_for(g.objects[t.object], i, t.shared_lock) ||
-                      t.deadline != kNoDeadline;
-            break;
-        case Status::Reacquiring:
-            enabled = lock_free_for(g.objects[t.object], i, false);
-            break;
-        case Status::Waiting:
-            enabled = (t.deadline != kNoDeadline ||
-                       (g.options.spurious_wakeups && g.spurious_left > 0)) &&
-                      lock_free_for(g.objects[t.lock], i, false);
-            break;
-        case Status::Joining:
-            enabled = g.threads[t.object].status == Status::Finished;
-            break;
-        case Status::Free:
-        case Status::Finished:
-            break;
+            case Status::Runnable:
+            case Status::Sleeping:
+                enabled = true;
+                break;
+            case Status::Locking:
+                enabled = lock_free_for(g.objects[t.object], i, t.shared_lock) ||
+                          t.deadline != kNoDeadline;
+                break;
+            case Status::Reacquiring:
+                enabled = lock_free_for(g.objects[t.object], i, false);
+                break;
+            case Status::Waiting:
+                enabled = (t.deadline != kNoDeadline ||
+                           (g.options.spurious_wakeups && g.spurious_left > 0)) &&
+                          lock_free_for(g.objects[t.lock], i, false);
+                break;
+            case Status::Joining:
+                enabled = g.threads[t.object].status == Status::Finished;
+                break;
+            case Status::Free:
+            case Status::Finished:
+                break;
         }
         if (enabled) mask |= 1u << i;
     }
@@ -271,39 +284,39 @@ void remove_waiter(Object& c, int thread) {
 void activate(int id) {
     Thread& t = g.threads[id];
     switch (t.status) {
-    case Status::Locking: {
-        Object& o = g.objects[t.object];
-        if (lock_free_for(o, id, t.shared_lock)) {
-            take(o, id, t.shared_lock);
-            t.wake = Wake::None;
-        } else {
-            t.wake = Wake::TimedOut;
-            if (t.deadline > g.now) g.now = t.deadline;
+        case Status::Locking: {
+            Object& o = g.objects[t.object];
+            if (lock_free_for(o, id, t.shared_lock)) {
+                take(o, id, t.shared_lock);
+                t.wake = Wake::None;
+            } else {
+                t.wake = Wake::TimedOut;
+                if (t.deadline > g.now) g.now = t.deadline;
+            }
+            break;
         }
-        break;
-    }
-    case Status::Reacquiring:
-        take(g.objects[t.object], id, false);
-        break;
-    case Status::Waiting: {
-        // Chosen while nobody notified it: its deadline passed, or (with spurious wake-ups
-        // switched on) it wakes for no reason, as the standard allows.
-        remove_waiter(g.objects[t.object], id);
-        if (t.deadline != kNoDeadline) {
-            t.wake = Wake::TimedOut;
-            if (t.deadline > g.now) g.now = t.deadline;
-        } else {
-            t.wake = Wake::Spurious;
-            --g.spurious_left;
+        case Status::Reacquiring:
+            take(g.objects[t.object], id, false);
+            break;
+        case Status::Waiting: {
+            // Chosen while nobody notified it: its deadline passed, or (with spurious wake-ups
+            // switched on) it wakes for no reason, as the standard allows.
+            remove_waiter(g.objects[t.object], id);
+            if (t.deadline != kNoDeadline) {
+                t.wake = Wake::TimedOut;
+                if (t.deadline > g.now) g.now = t.deadline;
+            } else {
+                t.wake = Wake::Spurious;
+                --g.spurious_left;
+            }
+            take(g.objects[t.lock], id, false);
+            break;
         }
-        take(g.objects[t.lock], id, false);
-        break;
-    }
-    case Status::Sleeping:
-        if (t.deadline > g.now) g.now = t.deadline;
-        break;
-    default:
-        break;
+        case Status::Sleeping:
+            if (t.deadline > g.now) g.now = t.deadline;
+            break;
+        default:
+            break;
     }
     t.status = Status::Runnable;
     t.deadline = kNoDeadline;
@@ -311,25 +324,29 @@ void activate(int id) {
 
 const char* describe_wait(const Thread& t, char* buffer, std::size_t size) {
     switch (t.status) {
-    case Status::Locking:
-    case Status::Reacquiring: {
-        const Object& o = g.objects[t.object];
-        if (o.owner >= 0) {
-            std::snprintf(buffer, size, "waits for lock %d, held by thread %d", t.object + 1, o.owner);
-        } else {
-            std::snprintf(buffer, size, "waits for lock %d, held by %d reader(s)", t.object + 1, o.readers);
+        case Status::Locking:
+        case Status::Reacquiring: {
+            const Object& o = g.objects[t.object];
+            if (o.owner >= 0) {
+                std::snprintf(buffer, size, "waits for lock %d, held by thread %d", t.object + 1,
+                              o.owner);
+            } else {
+                std::snprintf(buffer, size, "waits for lock %d, held by %d reader(s)", t.object + 1,
+                              o.readers);
+            }
+            break;
         }
-        break;
-    }
-    case Status::Waiting:
-        std::snprintf(buffer, size, "waits on condition variable %d with no deadline, and no thread is left to notify it",
-                      t.object + 1);
-        break;
-    case Status::Joining:
-        std::snprintf(buffer, size, "joins thread %d, which cannot finish", t.object);
-        break;
-    default:
-        std::snprintf(buffer, size, "cannot run");
+        case Status::Waiting:
+            std::snprintf(buffer, size,
+                          "waits on condition variable %d with no deadline, and no thread is left "
+                          "to notify it",
+                          t.object + 1);
+            break;
+        case Status::Joining:
+            std::snprintf(buffer, size, "joins thread %d, which cannot finish", t.object);
+            break;
+        default:
+            std::snprintf(buffer, size, "cannot run");
     }
     return buffer;
 }
@@ -341,7 +358,8 @@ const char* describe_wait(const Thread& t, char* buffer, std::size_t size) {
     for (int i = 0; i < g.thread_count; ++i) {
         const Thread& t = g.threads[i];
         if (t.status == Status::Finished || t.status == Status::Free) continue;
-        used += std::snprintf(g.log->message + used, sizeof g.log->message - static_cast<std::size_t>(used),
+        used += std::snprintf(g.log->message + used,
+                              sizeof g.log->message - static_cast<std::size_t>(used),
                               "\n  thread %d %s", i, describe_wait(t, line, sizeof line));
         if (used >= static_cast<int>(sizeof g.log->message)) break;
     }
@@ -352,15 +370,18 @@ const char* describe_wait(const Thread& t, char* buffer, std::size_t size) {
 /// (at once when the policy keeps it running). A finished thread hands over and returns.
 void reschedule(int me) {
     if (g.log->decisions >= g.options.max_steps || g.log->decisions >= kMaxDecisions) {
-        set_message("the run took more than %u scheduling steps: a thread may spin forever waiting for another",
-                    g.options.max_steps);
+        set_message(
+            "the run took more than %u scheduling steps: a thread may spin forever waiting for "
+            "another",
+            g.options.max_steps);
         finish_and_exit(Outcome::Livelock, kExitFailed);
     }
     const std::uint32_t enabled = enabled_threads();
     if (enabled == 0) deadlock();
     const std::uint32_t step = g.log->decisions;
     int next = g.policy->choose(step, me, enabled);
-    if (next < 0 || next >= g.thread_count || ((enabled >> next) & 1u) == 0) next = default_choice(me, enabled);
+    if (next < 0 || next >= g.thread_count || ((enabled >> next) & 1u) == 0)
+        next = default_choice(me, enabled);
     Decision& d = g.log->decision[g.log->decisions++];
     d.previous = static_cast<std::uint8_t>(me);
     d.chosen = static_cast<std::uint8_t>(next);
@@ -415,7 +436,8 @@ int thread_of(pthread_t handle) {
 
 // ---- the operations, shared by the pthread entry points -------------------------------------
 
-int lock(const void* address, Kind kind, bool shared, bool try_only, std::int64_t deadline, const void* pc) {
+int lock(const void* address, Kind kind, bool shared, bool try_only, std::int64_t deadline,
+         const void* pc) {
     const int id = object_of(address, kind);
     Thread& t = g.threads[tl_self];
     Object& o = g.objects[id];
@@ -457,7 +479,8 @@ int unlock(const void* address, Kind kind, const void* pc) {
     Object& o = g.objects[id];
     const bool shared = o.owner != tl_self && o.readers > 0;
     if (o.owner != tl_self && !shared) {
-        set_message("thread %d unlocked lock %d, which it does not hold (undefined behaviour)", tl_self, id + 1);
+        set_message("thread %d unlocked lock %d, which it does not hold (undefined behaviour)",
+                    tl_self, id + 1);
         record(Op::Failure, id, 0, 0, pc);
         finish_and_exit(Outcome::Failed, kExitFailed);
     }
@@ -473,8 +496,8 @@ int wait(pthread_cond_t* cond, pthread_mutex_t* mutex, std::int64_t deadline, co
     Thread& t = g.threads[tl_self];
     Object& mo = g.objects[m];
     if (mo.owner != tl_self) {
-        set_message("thread %d waited on condition variable %d without holding its mutex (lock %d)", tl_self,
-                    c + 1, m + 1);
+        set_message("thread %d waited on condition variable %d without holding its mutex (lock %d)",
+                    tl_self, c + 1, m + 1);
         record(Op::Failure, c, 0, 0, pc);
         finish_and_exit(Outcome::Failed, kExitFailed);
     }
@@ -493,8 +516,10 @@ int wait(pthread_cond_t* cond, pthread_mutex_t* mutex, std::int64_t deadline, co
     mo.recursion = recursion;  // the scheduler gave the mutex back with one level
     const Wake wake = t.wake;
     t.wake = Wake::None;
-    record(wake == Wake::TimedOut ? Op::TimedOut : wake == Wake::Spurious ? Op::SpuriousWake : Op::Notified, c,
-           m + 1, 0, pc);
+    record(wake == Wake::TimedOut   ? Op::TimedOut
+           : wake == Wake::Spurious ? Op::SpuriousWake
+                                    : Op::Notified,
+           c, m + 1, 0, pc);
     return wake == Wake::TimedOut ? ETIMEDOUT : 0;
 }
 
@@ -530,35 +555,64 @@ void sleep_until(std::int64_t deadline, const void* pc) {
 
 const char* op_name(Op op) {
     switch (op) {
-    case Op::Load: return "load";
-    case Op::Store: return "store";
-    case Op::Exchange: return "exchange";
-    case Op::FetchAdd: return "fetch_add";
-    case Op::FetchSub: return "fetch_sub";
-    case Op::FetchOther: return "fetch_op";
-    case Op::CasOk: return "CAS ok";
-    case Op::CasFailed: return "CAS failed";
-    case Op::Fence: return "fence";
-    case Op::Read: return "read";
-    case Op::Write: return "write";
-    case Op::Lock: return "lock";
-    case Op::LockBusy: return "try_lock failed";
-    case Op::Unlock: return "unlock";
-    case Op::SharedLock: return "lock_shared";
-    case Op::SharedUnlock: return "unlock_shared";
-    case Op::Wait: return "wait";
-    case Op::Notified: return "woken by notify";
-    case Op::TimedOut: return "wait timed out";
-    case Op::SpuriousWake: return "spurious wake-up";
-    case Op::NotifyOne: return "notify_one";
-    case Op::NotifyAll: return "notify_all";
-    case Op::Spawn: return "start thread";
-    case Op::Start: return "begin";
-    case Op::Join: return "join";
-    case Op::Exit: return "end";
-    case Op::Sleep: return "sleep";
-    case Op::Yield: return "yield";
-    case Op::Failure: return "FAILS";
+        case Op::Load:
+            return "load";
+        case Op::Store:
+            return "store";
+        case Op::Exchange:
+            return "exchange";
+        case Op::FetchAdd:
+            return "fetch_add";
+        case Op::FetchSub:
+            return "fetch_sub";
+        case Op::FetchOther:
+            return "fetch_op";
+        case Op::CasOk:
+            return "CAS ok";
+        case Op::CasFailed:
+            return "CAS failed";
+        case Op::Fence:
+            return "fence";
+        case Op::Read:
+            return "read";
+        case Op::Write:
+            return "write";
+        case Op::Lock:
+            return "lock";
+        case Op::LockBusy:
+            return "try_lock failed";
+        case Op::Unlock:
+            return "unlock";
+        case Op::SharedLock:
+            return "lock_shared";
+        case Op::SharedUnlock:
+            return "unlock_shared";
+        case Op::Wait:
+            return "wait";
+        case Op::Notified:
+            return "woken by notify";
+        case Op::TimedOut:
+            return "wait timed out";
+        case Op::SpuriousWake:
+            return "spurious wake-up";
+        case Op::NotifyOne:
+            return "notify_one";
+        case Op::NotifyAll:
+            return "notify_all";
+        case Op::Spawn:
+            return "start thread";
+        case Op::Start:
+            return "begin";
+        case Op::Join:
+            return "join";
+        case Op::Exit:
+            return "end";
+        case Op::Sleep:
+            return "sleep";
+        case Op::Yield:
+            return "yield";
+        case Op::Failure:
+            return "FAILS";
     }
     return "?";
 }
@@ -568,7 +622,9 @@ int default_choice(int previous, std::uint32_t enabled) {
     return __builtin_ctz(enabled);
 }
 
-bool active() { return managed(); }
+bool active() {
+    return managed();
+}
 
 void observe(const char* outcome) {
     std::snprintf(g.log->observed, sizeof g.log->observed, "%s", outcome);
@@ -582,8 +638,8 @@ void fail(const char* message) {
 
 namespace {
 void on_signal(int signal) {
-    std::snprintf(g.log->message, sizeof g.log->message, "the program was killed by %s (%s)", sigabbrev_np(signal),
-                  sigdescr_np(signal));
+    std::snprintf(g.log->message, sizeof g.log->message, "the program was killed by %s (%s)",
+                  sigabbrev_np(signal), sigdescr_np(signal));
     if (tl_self >= 0) record(Op::Failure, -1, signal, 0, nullptr);
     finish(Outcome::Crashed, kExitFailed);
     _exit(kExitFailed);
@@ -596,7 +652,8 @@ void on_terminate() {
         try {
             std::rethrow_exception(current);
         } catch (const std::exception& e) {
-            std::snprintf(buffer, sizeof buffer, "an exception escaped a thread: %s: %s", typeid(e).name(), e.what());
+            std::snprintf(buffer, sizeof buffer, "an exception escaped a thread: %s: %s",
+                          typeid(e).name(), e.what());
             what = buffer;
         } catch (...) {
             what = "an exception of unknown type escaped a thread";
@@ -641,7 +698,8 @@ using namespace explore;
 
 extern "C" {
 
-int pthread_create(pthread_t* handle, const pthread_attr_t* attr, void* (*start)(void*), void* arg) {
+int pthread_create(pthread_t* handle, const pthread_attr_t* attr, void* (*start)(void*),
+                   void* arg) {
     if (!managed()) return real().create(handle, attr, start, arg);
     if (g.thread_count == kMaxThreads) return EAGAIN;
     const int id = g.thread_count++;
@@ -687,7 +745,8 @@ int pthread_mutex_trylock(pthread_mutex_t* m) {
 
 int pthread_mutex_timedlock(pthread_mutex_t* m, const timespec* abs) {
     if (!managed()) return ENOTSUP;
-    return lock(m, Kind::Mutex, false, false, to_virtual(CLOCK_REALTIME, abs), __builtin_return_address(0));
+    return lock(m, Kind::Mutex, false, false, to_virtual(CLOCK_REALTIME, abs),
+                __builtin_return_address(0));
 }
 
 int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock, const timespec* abs) {
@@ -735,7 +794,8 @@ int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec
     return wait(c, m, to_virtual(CLOCK_REALTIME, abs), nullptr);
 }
 
-int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const timespec* abs) {
+int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
+                           const timespec* abs) {
     if (!managed()) return real().cond_clockwait(c, m, clock, abs);
     return wait(c, m, to_virtual(clock, abs), nullptr);
 }
@@ -767,8 +827,9 @@ int nanosleep(const timespec* duration, timespec* remaining) {
 
 int clock_nanosleep(clockid_t clock, int flags, const timespec* t, timespec* remaining) {
     if (!managed()) return real().clock_nanosleep(clock, flags, t, remaining);
-    const std::int64_t deadline = (flags & TIMER_ABSTIME) != 0 ? to_virtual(clock, t)
-                                                                : g.now + t->tv_sec * 1000000000LL + t->tv_nsec;
+    const std::int64_t deadline = (flags & TIMER_ABSTIME) != 0
+                                      ? to_virtual(clock, t)
+                                      : g.now + t->tv_sec * 1000000000LL + t->tv_nsec;
     sleep_until(deadline, nullptr);
     return 0;
 }
@@ -813,19 +874,31 @@ static void access(bool write, const void* pc) {
     if ((++g.accesses & 1023u) == 0) point(false);
 }
 
-#define EXPLORE_ACCESS(size)                                                              \
-    void __tsan_read##size(void*) { access(false, __builtin_return_address(0)); }         \
-    void __tsan_write##size(void*) { access(true, __builtin_return_address(0)); }         \
-    void __tsan_unaligned_read##size(void*) { access(false, __builtin_return_address(0)); } \
-    void __tsan_unaligned_write##size(void*) { access(true, __builtin_return_address(0)); }
+#define EXPLORE_ACCESS(size)                        \
+    void __tsan_read##size(void*) {                 \
+        access(false, __builtin_return_address(0)); \
+    }                                               \
+    void __tsan_write##size(void*) {                \
+        access(true, __builtin_return_address(0));  \
+    }                                               \
+    void __tsan_unaligned_read##size(void*) {       \
+        access(false, __builtin_return_address(0)); \
+    }                                               \
+    void __tsan_unaligned_write##size(void*) {      \
+        access(true, __builtin_return_address(0));  \
+    }
 EXPLORE_ACCESS(1)
 EXPLORE_ACCESS(2)
 EXPLORE_ACCESS(4)
 EXPLORE_ACCESS(8)
 EXPLORE_ACCESS(16)
 #undef EXPLORE_ACCESS
-void __tsan_read_range(void*, unsigned long) { access(false, __builtin_return_address(0)); }
-void __tsan_write_range(void*, unsigned long) { access(true, __builtin_return_address(0)); }
+void __tsan_read_range(void*, unsigned long) {
+    access(false, __builtin_return_address(0));
+}
+void __tsan_write_range(void*, unsigned long) {
+    access(true, __builtin_return_address(0));
+}
 void __tsan_vptr_read(void**) {}
 void __tsan_vptr_update(void**, void*) {}
 void __tsan_atomic_thread_fence(int) {
@@ -843,13 +916,23 @@ T atomic_rmw(volatile T* a, T v, Op op, const void* pc) {
     if (managed()) point(true);
     T old;
     switch (op) {
-    case Op::Exchange: old = __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST); break;
-    case Op::FetchAdd: old = __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST); break;
-    case Op::FetchSub: old = __atomic_fetch_sub(a, v, __ATOMIC_SEQ_CST); break;
-    default: old = *a; break;
+        case Op::Exchange:
+            old = __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);
+            break;
+        case Op::FetchAdd:
+            old = __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST);
+            break;
+        case Op::FetchSub:
+            old = __atomic_fetch_sub(a, v, __ATOMIC_SEQ_CST);
+            break;
+        default:
+            old = *a;
+            break;
     }
     if (managed()) {
-        const T now = op == Op::Exchange ? v : op == Op::FetchAdd ? static_cast<T>(old + v) : static_cast<T>(old - v);
+        const T now = op == Op::Exchange   ? v
+                      : op == Op::FetchAdd ? static_cast<T>(old + v)
+                                           : static_cast<T>(old - v);
         record(op, -1, static_cast<std::int64_t>(old), static_cast<std::int64_t>(now), pc);
     }
     return old;
@@ -860,7 +943,9 @@ T atomic_bitwise(volatile T* a, T v, F f, const void* pc) {
     if (managed()) point(true);
     const T old = *a;
     *a = f(old, v);
-    if (managed()) record(Op::FetchOther, -1, static_cast<std::int64_t>(old), static_cast<std::int64_t>(*a), pc);
+    if (managed())
+        record(Op::FetchOther, -1, static_cast<std::int64_t>(old), static_cast<std::int64_t>(*a),
+               pc);
     return old;
 }
 
@@ -887,49 +972,55 @@ bool atomic_cas(volatile T* a, T* expected, T desired, const void* pc) {
 }  // namespace
 
 extern "C" {
-#define EXPLORE_ATOMICS(bits, T)                                                                    \
-    T __tsan_atomic##bits##_load(const volatile T* a, int) {                                         \
-        if (managed()) point(false);                                                                  \
-        const T v = *a;                                                                               \
-        if (managed()) record(Op::Load, -1, static_cast<std::int64_t>(v), 0, __builtin_return_address(0)); \
-        return v;                                                                                     \
-    }                                                                                                 \
-    void __tsan_atomic##bits##_store(volatile T* a, T v, int) {                                      \
-        if (managed()) point(true);                                                                   \
-        *a = v;                                                                                       \
-        if (managed()) record(Op::Store, -1, static_cast<std::int64_t>(v), 0, __builtin_return_address(0)); \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_exchange(volatile T* a, T v, int) {                                      \
-        return atomic_rmw<T>(a, v, Op::Exchange, __builtin_return_address(0));                        \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_add(volatile T* a, T v, int) {                                     \
-        return atomic_rmw<T>(a, v, Op::FetchAdd, __builtin_return_address(0));                        \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_sub(volatile T* a, T v, int) {                                     \
-        return atomic_rmw<T>(a, v, Op::FetchSub, __builtin_return_address(0));                        \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_and(volatile T* a, T v, int) {                                     \
-        return atomic_bitwise<T>(a, v, [](T x, T y) { return static_cast<T>(x & y); }, __builtin_return_address(0)); \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_or(volatile T* a, T v, int) {                                      \
-        return atomic_bitwise<T>(a, v, [](T x, T y) { return static_cast<T>(x | y); }, __builtin_return_address(0)); \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_xor(volatile T* a, T v, int) {                                     \
-        return atomic_bitwise<T>(a, v, [](T x, T y) { return static_cast<T>(x ^ y); }, __builtin_return_address(0)); \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_fetch_nand(volatile T* a, T v, int) {                                    \
-        return atomic_bitwise<T>(a, v, [](T x, T y) { return static_cast<T>(~(x & y)); }, __builtin_return_address(0)); \
-    }                                                                                                 \
-    int __tsan_atomic##bits##_compare_exchange_strong(volatile T* a, T* c, T v, int, int) {          \
-        return atomic_cas<T>(a, c, v, __builtin_return_address(0)) ? 1 : 0;                           \
-    }                                                                                                 \
-    int __tsan_atomic##bits##_compare_exchange_weak(volatile T* a, T* c, T v, int, int) {            \
-        return atomic_cas<T>(a, c, v, __builtin_return_address(0)) ? 1 : 0;                           \
-    }                                                                                                 \
-    T __tsan_atomic##bits##_compare_exchange_val(volatile T* a, T c, T v, int, int) {                \
-        T expected = c;                                                                               \
-        atomic_cas<T>(a, &expected, v, __builtin_return_address(0));                                  \
-        return expected;                                                                              \
+#define EXPLORE_ATOMICS(bits, T)                                                                   \
+    T __tsan_atomic##bits##_load(const volatile T* a, int) {                                       \
+        if (managed()) point(false);                                                               \
+        const T v = *a;                                                                            \
+        if (managed())                                                                             \
+            record(Op::Load, -1, static_cast<std::int64_t>(v), 0, __builtin_return_address(0));    \
+        return v;                                                                                  \
+    }                                                                                              \
+    void __tsan_atomic##bits##_store(volatile T* a, T v, int) {                                    \
+        if (managed()) point(true);                                                                \
+        *a = v;                                                                                    \
+        if (managed())                                                                             \
+            record(Op::Store, -1, static_cast<std::int64_t>(v), 0, __builtin_return_address(0));   \
+    }                                                                                              \
+    T __tsan_atomic##bits##_exchange(volatile T* a, T v, int) {                                    \
+        return atomic_rmw<T>(a, v, Op::Exchange, __builtin_return_address(0));                     \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_add(volatile T* a, T v, int) {                                   \
+        return atomic_rmw<T>(a, v, Op::FetchAdd, __builtin_return_address(0));                     \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_sub(volatile T* a, T v, int) {                                   \
+        return atomic_rmw<T>(a, v, Op::FetchSub, __builtin_return_address(0));                     \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_and(volatile T* a, T v, int) {                                   \
+        return atomic_bitwise<T>(                                                                  \
+            a, v, [](T x, T y) { return static_cast<T>(x & y); }, __builtin_return_address(0));    \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_or(volatile T* a, T v, int) {                                    \
+        return atomic_bitwise<T>(                                                                  \
+            a, v, [](T x, T y) { return static_cast<T>(x | y); }, __builtin_return_address(0));    \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_xor(volatile T* a, T v, int) {                                   \
+        return atomic_bitwise<T>(                                                                  \
+            a, v, [](T x, T y) { return static_cast<T>(x ^ y); }, __builtin_return_address(0));    \
+    }                                                                                              \
+    T __tsan_atomic##bits##_fetch_nand(volatile T* a, T v, int) {                                  \
+        return atomic_bitwise<T>(                                                                  \
+            a, v, [](T x, T y) { return static_cast<T>(~(x & y)); }, __builtin_return_address(0)); \
+    }                                                                                              \
+    int __tsan_atomic##bits##_compare_exchange_strong(volatile T* a, T* c, T v, int, int) {        \
+        return atomic_cas<T>(a, c, v, __builtin_return_address(0)) ? 1 : 0;                        \
+    }                                                                                              \
+    int __tsan_atomic##bits##_compare_exchange_weak(volatile T* a, T* c, T v, int, int) {          \
+        return atomic_cas<T>(a, c, v, __builtin_return_address(0)) ? 1 : 0;                        \
+    }                                                                                              \
+    T __tsan_atomic##bits##_compare_exchange_val(volatile T* a, T c, T v, int, int) {              \
+        T expected = c;                                                                            \
+        atomic_cas<T>(a, &expected, v, __builtin_return_address(0));                               \
+        return expected;                                                                           \
     }
 EXPLORE_ATOMICS(8, std::uint8_t)
 EXPLORE_ATOMICS(16, std::uint16_t)

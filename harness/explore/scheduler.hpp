@@ -108,8 +108,8 @@ class Policy {
 int default_choice(int previous, std::uint32_t enabled);
 
 struct Options {
-    bool memory_points = false;    // plain reads and writes are scheduling points too
-    bool spurious_wakeups = false; // an untimed wait may wake with no notify (a few per run)
+    bool memory_points = false;     // plain reads and writes are scheduling points too
+    bool spurious_wakeups = false;  // an untimed wait may wake with no notify (a few per run)
     std::uint32_t max_steps = 20000;
 };
 

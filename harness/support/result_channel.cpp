@@ -110,4 +110,10 @@ void send_block(const std::string& name, const std::string& payload) {
               "\n" + payload + "\n");
 }
 
+void close_channel() {
+    if (g_fd < 0) return;
+    close(g_fd);
+    g_fd = -1;
+}
+
 }  // namespace kata_support

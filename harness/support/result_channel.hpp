@@ -22,4 +22,8 @@ void send_record(const std::string& record);
 /// Sends "<token> block <name> <size>\n" followed by `payload` (size bytes) and a newline.
 void send_block(const std::string& name, const std::string& payload);
 
+/// Closes the channel in this process for good (a child forked to run untrusted code: only
+/// the parent reports).
+void close_channel();
+
 }  // namespace kata_support

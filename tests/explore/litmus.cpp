@@ -1,8 +1,8 @@
 // Programs whose every outcome is known by hand: the proof that the explorer's scheduler
 // reaches every interleaving and nothing else (tests/explore/outcomes_test.sh).
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <kata/explore.hpp>
 #include <mutex>
 #include <thread>
@@ -13,7 +13,8 @@ int plain_total = 0;
 
 // Two threads each increment a plain int twice (a load then a store, four steps per thread):
 // the totals 2, 3 and 4 are reachable, and no other.
-EXPLORE_SCENARIO(PlainIncrements, {.memory_points = true}, "two threads, x++ twice each, plain int") {
+EXPLORE_SCENARIO(PlainIncrements, {.memory_points = true},
+                 "two threads, x++ twice each, plain int") {
     plain_total = 0;
     auto twice = [] {
         for (int i = 0; i < 2; ++i) {

@@ -53,35 +53,43 @@ int register_focus(const char* path);
 /// over every schedule (litmus tests, predict-the-outcome katas).
 void observe(const char* outcome);
 
+/// The kata's id, for the replay command a failure prints.
+int register_kata(const char* id);
+
 /// Ends the current run as failed with `message`.
 [[noreturn]] void fail(const char* message);
 
 }  // namespace explore
 
-#define EXPLORE_CHECK(condition, ...)                                         \
-    do {                                                                      \
-        if (!(condition)) {                                                   \
-            char explore_message_[1024];                                      \
+#define EXPLORE_CHECK(condition, ...)                                              \
+    do {                                                                           \
+        if (!(condition)) {                                                        \
+            char explore_message_[1024];                                           \
             std::snprintf(explore_message_, sizeof explore_message_, __VA_ARGS__); \
-            ::explore::fail(explore_message_);                                \
-        }                                                                     \
+            ::explore::fail(explore_message_);                                     \
+        }                                                                          \
     } while (0)
 
-#define EXPLORE_OBSERVE(...)                                                  \
-    do {                                                                      \
-        char explore_observed_[256];                                          \
+#define EXPLORE_OBSERVE(...)                                                     \
+    do {                                                                         \
+        char explore_observed_[256];                                             \
         std::snprintf(explore_observed_, sizeof explore_observed_, __VA_ARGS__); \
-        ::explore::observe(explore_observed_);                                \
+        ::explore::observe(explore_observed_);                                   \
     } while (0)
 
-#define EXPLORE_SCENARIO(name, options, description)                                       \
-    static void explore_scenario_##name();                                                 \
-    [[maybe_unused]] static const int explore_registered_##name =                          \
-        ::explore::register_scenario(                                                      \
-            {#name, description, &explore_scenario_##name, ::explore::ScenarioOptions options, __FILE__}); \
+#define EXPLORE_SCENARIO(name, options, description)                                  \
+    static void explore_scenario_##name();                                            \
+    [[maybe_unused]] static const int explore_registered_##name =                     \
+        ::explore::register_scenario({#name, description, &explore_scenario_##name,   \
+                                      ::explore::ScenarioOptions options, __FILE__}); \
     static void explore_scenario_##name()
 
+#if defined(KATA_ID)
+[[maybe_unused]] static const int explore_kata_ = ::explore::register_kata(KATA_ID);
+#endif
 #if defined(KATA_STUDENT_DIR) && defined(KATA_HARNESS_DIR)
-[[maybe_unused]] static const int explore_focus_student_ = ::explore::register_focus(KATA_STUDENT_DIR);
-[[maybe_unused]] static const int explore_focus_harness_ = ::explore::register_focus(KATA_HARNESS_DIR);
+[[maybe_unused]] static const int explore_focus_student_ =
+    ::explore::register_focus(KATA_STUDENT_DIR);
+[[maybe_unused]] static const int explore_focus_harness_ =
+    ::explore::register_focus(KATA_HARNESS_DIR);
 #endif

@@ -1,0 +1,170 @@
+#pragma once
+// Mutant of the reference solution: push_for() and pop_for() give up as soon as their wait
+// reports a timeout, without looking at the queue again:
+//     if (not_empty_.wait_until(lock, deadline) == std::cv_status::timeout) return std::nullopt;
+// wait_until() reports a timeout whenever the deadline has passed by the time the thread has
+// the mutex back, and that includes a thread that WAS notified but only ran after its deadline
+// (it was not scheduled in time). A notify_one() woke it for an item (or a free slot); it
+// returns empty-handed and the notify is gone, so another thread waiting in pop() (or push())
+// sleeps next to an item (or a slot) that nobody will tell it about: a lost wake-up.
+//
+// Everything happens under the mutex, so ThreadSanitizer has nothing to report. The tests
+// rarely see it: the notify must land in the few microseconds between a timed waiter's
+// deadline and its wake-up, with an untimed waiter on the same condition variable and no later
+// push or pop to wake that one instead. The explorer's virtual time makes "woken after the
+// deadline" one scheduling choice away (TimedPopNeverSwallowsAWakeup and
+// TimedPushNeverSwallowsAWakeup show the sleeping thread as a deadlock).
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+template <class T>
+class BoundedQueue {
+  public:
+    explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {
+        if (capacity == 0) {
+            throw std::invalid_argument("BoundedQueue: capacity must be at least 1");
+        }
+    }
+
+    BoundedQueue(const BoundedQueue&) = delete;
+    BoundedQueue& operator=(const BoundedQueue&) = delete;
+
+    bool push(T item) {
+        std::unique_lock lock(mutex_);
+        while (items_.size() >= capacity_ && !closed_) {
+            not_full_.wait(lock);
+        }
+        if (closed_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    bool try_push(T&& item) {
+        std::unique_lock lock(mutex_);
+        if (closed_ || items_.size() >= capacity_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    template <class Rep, class Period>
+    bool push_for(T&& item, const std::chrono::duration<Rep, Period>& timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::unique_lock lock(mutex_);
+        while (items_.size() >= capacity_ && !closed_) {
+            if (not_full_.wait_until(lock, deadline) == std::cv_status::timeout) {
+                return false;  // BUG: trusts how the wait ended, not what the queue looks like
+            }
+        }
+        if (closed_) return false;
+        insert(std::move(item));
+        lock.unlock();
+        not_empty_.notify_one();
+        return true;
+    }
+
+    std::optional<T> pop() {
+        std::unique_lock lock(mutex_);
+        while (items_.empty() && !closed_) {
+            not_empty_.wait(lock);
+        }
+        if (items_.empty()) return std::nullopt;  // closed and drained
+        return take(lock);
+    }
+
+    std::optional<T> try_pop() {
+        std::unique_lock lock(mutex_);
+        if (items_.empty()) return std::nullopt;
+        return take(lock);
+    }
+
+    template <class Rep, class Period>
+    std::optional<T> pop_for(const std::chrono::duration<Rep, Period>& timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        std::unique_lock lock(mutex_);
+        while (items_.empty() && !closed_) {
+            if (not_empty_.wait_until(lock, deadline) == std::cv_status::timeout) {
+                return std::nullopt;  // BUG: trusts how the wait ended, not the queue
+            }
+        }
+        if (items_.empty()) return std::nullopt;
+        return take(lock);
+    }
+
+    void close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        // Every blocked producer must learn it is refused and every blocked consumer that the
+        // queue is finished: notify_one here would leave all but one of them asleep forever.
+        not_full_.notify_all();
+        not_empty_.notify_all();
+    }
+
+    bool closed() const {
+        std::lock_guard lock(mutex_);
+        return closed_;
+    }
+
+    std::size_t size() const {
+        std::lock_guard lock(mutex_);
+        return items_.size();
+    }
+
+    std::size_t capacity() const { return capacity_; }
+
+    void task_done() {
+        std::unique_lock lock(mutex_);
+        if (unfinished_ == 0) {
+            throw std::logic_error(
+                "BoundedQueue::task_done called more often than items were pushed");
+        }
+        --unfinished_;
+        if (unfinished_ == 0) {
+            lock.unlock();
+            all_done_.notify_all();
+        }
+    }
+
+    void join() {
+        std::unique_lock lock(mutex_);
+        while (unfinished_ != 0) {
+            all_done_.wait(lock);
+        }
+    }
+
+  private:
+    // Both helpers run with mutex_ held.
+    void insert(T&& item) {
+        items_.push_back(std::move(item));
+        ++unfinished_;
+    }
+
+    std::optional<T> take(std::unique_lock<std::mutex>& lock) {
+        std::optional<T> item(std::move(items_.front()));
+        items_.pop_front();
+        lock.unlock();
+        // A slot is free now: one waiting producer can use it.
+        not_full_.notify_one();
+        return item;
+    }
+
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::condition_variable not_full_;
+    std::condition_variable not_empty_;
+    std::condition_variable all_done_;
+    std::deque<T> items_;
+    std::size_t unfinished_ = 0;  // items pushed and not yet confirmed by task_done()
+    bool closed_ = false;
+};
