@@ -646,6 +646,13 @@ std::vector<Step> steps_of(const RunResult& run, std::size_t limit, std::size_t&
             }
         }
         if (!where && e.op != Op::Failure) continue;
+        // What the student's code did, plus the scenario's thread starts, joins and verdict:
+        // the scenario's own bookkeeping (its atomics, its plain variables) is left out.
+        const bool lifecycle =
+            e.op == Op::Spawn || e.op == Op::Join || e.op == Op::Exit || e.op == Op::Failure;
+        const bool students =
+            where && !focus().empty() && where->file.rfind(focus().front(), 0) == 0;
+        if (!lifecycle && !students && focus().size() > 1) continue;
         Step s;
         s.number = 0;
         s.thread = e.thread;
