@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,7 +29,7 @@ double ms_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-/// "1", "empty": a popped optional, for messages.
+/// A popped optional in words ("1", "an empty optional"), for messages.
 const char* text(const std::optional<int>& item, char (&buffer)[32]) {
     if (!item) return "an empty optional";
     std::snprintf(buffer, sizeof buffer, "%d", *item);
@@ -80,9 +82,9 @@ EXPLORE_SCENARIO(EveryItemArrivesOnceInOrder, {},
 }
 
 // A consumer waits in pop() on an empty queue; the main thread pushes 1 (and 2 if the other
-// consumer's try_pop() took 1), never closing. Proves that a consumer
-// woken for an item that try_pop() took first goes back to waiting instead of returning:
-// pop() may return an empty optional only on a closed queue, and each item comes out once.
+// consumer's try_pop() took 1) and never closes the queue. Proves that a consumer woken for an
+// item that try_pop() took first goes back to waiting instead of returning: pop() may return
+// an empty optional only on a closed queue, and each item comes out once.
 EXPLORE_SCENARIO(ConsumerWokenForAStolenItemKeepsWaiting, {},
                  "a consumer in pop() while another try_pop()s and the main thread pushes: "
                  "pop() gets an item") {
@@ -113,8 +115,8 @@ EXPLORE_SCENARIO(ConsumerWokenForAStolenItemKeepsWaiting, {},
     EXPLORE_CHECK(mask == (grabbed ? 6 : 2) && queue.size() == 0,
                   "%s pushed, but pop() got %s, try_pop() got %s and %s was left in the queue: "
                   "each item must come out exactly once",
-                  grabbed ? "1 and 2 were" : "only 1 was",
-                  text(waited, one), text(grabbed, two), text(left, three));
+                  grabbed ? "1 and 2 were" : "only 1 was", text(waited, one), text(grabbed, two),
+                  left ? text(left, three) : "nothing");
 }
 
 // The queue (capacity 1) is full; producer A waits in push(1), producer B tries try_push(2)
@@ -168,7 +170,7 @@ EXPLORE_SCENARIO(CloseWakesEveryWaitingConsumer, {},
     std::thread a([&] { first = queue.pop(); });
     std::thread b([&] { second = queue.pop(); });
     queue.close();
-    a.join();
+    a.join();  // a deadlock here: close() did not wake every consumer
     b.join();
     char one[32];
     char two[32];
@@ -191,7 +193,7 @@ EXPLORE_SCENARIO(CloseRefusesEveryWaitingProducer, {},
     std::thread a([&] { first = queue.push(1); });
     std::thread b([&] { second = queue.push(2); });
     queue.close();
-    a.join();
+    a.join();  // a deadlock here: close() did not wake every producer
     b.join();
     EXPLORE_CHECK(!first && !second,
                   "push() returned %s and %s for two producers, but the queue was full until "
@@ -348,7 +350,9 @@ EXPLORE_SCENARIO(TimedPopNeverSwallowsAWakeup, {},
     a.join();
     char t[32];
     EXPLORE_CHECK(!timed || *timed == 1,
-                  "pop_for returned %s, but the only item ever pushed is 1", text(timed, t));
+                  "pop_for returned %s, but the only item ever pushed is 1: it must return an "
+                  "item that is in the queue, or an empty optional",
+                  text(timed, t));
     EXPLORE_CHECK(timed || waited_ms >= 1.0,
                   "pop_for(1 ms) returned empty after %.3f ms on an open queue: it may give up "
                   "only once the timeout has passed",
@@ -357,7 +361,8 @@ EXPLORE_SCENARIO(TimedPopNeverSwallowsAWakeup, {},
     b.join();                  // a deadlock here: B sleeps although the item is in the queue
     EXPLORE_CHECK(timed.has_value() != untimed.has_value(),
                   "pop_for returned %s and pop() returned %s for the one item pushed: exactly one "
-                  "of them must get it",
+                  "of them must get it (pop() returns empty only once the queue is closed and "
+                  "empty)",
                   text(timed, t), untimed ? "an item" : "an empty optional");
 }
 
@@ -385,7 +390,8 @@ EXPLORE_SCENARIO(TimedPushNeverSwallowsAWakeup, {},
     const std::optional<std::unique_ptr<int>> first = queue.pop();
     a.join();
     EXPLORE_CHECK(first && *first && **first == 0,
-                  "the first pop() did not return the item 0 that filled the queue");
+                  "the first pop() did not return the item 0 that was in the full queue: pop() "
+                  "must return the oldest item");
     EXPLORE_CHECK(timed || waited_ms >= 1.0,
                   "push_for(1 ms) returned false after %.3f ms on an open queue: it may give up "
                   "only once the timeout has passed",
@@ -398,12 +404,22 @@ EXPLORE_SCENARIO(TimedPushNeverSwallowsAWakeup, {},
     if (timed) {
         const std::optional<std::unique_ptr<int>> next = queue.pop();  // make room for B
         EXPLORE_CHECK(next && *next && **next == 1,
-                      "push_for returned true but the next pop() did not return its item 1");
+                      "push_for returned true, but the next pop() did not return its item 1: "
+                      "true means the item is in the queue");
     }
     b.join();  // a deadlock here: B sleeps although the slot is free
-    EXPLORE_CHECK(untimed, "push() returned false on an open queue: it may refuse only once the "
-                           "queue is closed");
+    EXPLORE_CHECK(untimed,
+                  "push() returned false on a queue that was never closed: it may refuse an item "
+                  "only once the queue is closed; on a full queue it must wait for room");
     const std::optional<std::unique_ptr<int>> last = queue.try_pop();
-    EXPLORE_CHECK(last && *last && **last == 2 && queue.size() == 0,
-                  "after both producers returned, the queue should hold exactly B's item 2");
+    const bool last_is_2 = last && *last && **last == 2;
+    const std::size_t extra = queue.size();
+    EXPLORE_CHECK(last_is_2 && extra == 0,
+                  "after both producers returned, the queue should hold exactly push()'s item 2, "
+                  "but try_pop() %s and %zu more item(s) were left: every item that a push "
+                  "returned true for must be in the queue once, and no refused item",
+                  last_is_2 ? "returned 2"
+                  : last    ? "returned another item"
+                            : "found it empty",
+                  extra);
 }

@@ -462,6 +462,31 @@ struct Frame {
     int line = 0;
 };
 
+/// The symbolizer to use: EXPLORE_SYMBOLIZER, else the first llvm-symbolizer found, else
+/// addr2line; empty when none is installed (the steps then have no source lines).
+std::string symbolizer() {
+    if (const char* chosen = std::getenv("EXPLORE_SYMBOLIZER");
+        chosen != nullptr && *chosen != '\0') {
+        return chosen;
+    }
+    const char* path = std::getenv("PATH");
+    std::vector<std::string> dirs;
+    std::stringstream in(path != nullptr ? path : "/usr/bin:/bin");
+    for (std::string d; std::getline(in, d, ':');) dirs.push_back(d);
+    for (const char* name :
+         {"llvm-symbolizer", "llvm-symbolizer-14", "llvm-symbolizer-15", "llvm-symbolizer-16",
+          "llvm-symbolizer-17", "llvm-symbolizer-18", "addr2line"}) {
+        for (const std::string& d : dirs) {
+            const std::string candidate = d + "/" + name;
+            if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        }
+    }
+    for (const char* fixed : {"/usr/lib/llvm-14/bin/llvm-symbolizer", "/usr/bin/addr2line"}) {
+        if (access(fixed, X_OK) == 0) return fixed;
+    }
+    return "";
+}
+
 /// Resolves addresses of this executable to their inline chains with llvm-symbolizer.
 std::map<std::uint64_t, std::vector<Frame>> symbolize(const std::set<std::uint64_t>& pcs) {
     std::map<std::uint64_t, std::vector<Frame>> out;
@@ -490,36 +515,50 @@ std::map<std::uint64_t, std::vector<Frame>> symbolize(const std::set<std::uint64
         if (write(fd, text.data(), text.size()) < 0) order.clear();
         close(fd);
     }
-    const char* tool = std::getenv("EXPLORE_SYMBOLIZER");
-    std::string command = std::string(tool != nullptr ? tool : "llvm-symbolizer") +
-                          " --obj=/proc/" + std::to_string(getpid()) +
-                          "/exe --inlining --demangle < " + input + " 2>/dev/null";
-    FILE* pipe = popen(command.c_str(), "r");
+    // llvm-symbolizer (inlined frames, one blank line after each address), else binutils'
+    // addr2line (-a prints each address before its frames).
+    const std::string tool = symbolizer();
+    const bool llvm = tool.find("llvm-symbolizer") != std::string::npos;
+    const std::string command = llvm ? tool + " --obj=/proc/" + std::to_string(getpid()) +
+                                           "/exe --inlining --demangle < " + input + " 2>/dev/null"
+                                     : tool + " -a -f -i -C -e /proc/" + std::to_string(getpid()) +
+                                           "/exe < " + input + " 2>/dev/null";
+    FILE* pipe = tool.empty() ? nullptr : popen(command.c_str(), "r");
     if (pipe != nullptr) {
+        std::vector<std::string> lines;
+        char buffer[4096];
+        while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+            lines.emplace_back(buffer, strcspn(buffer, "\n"));
+        }
+        pclose(pipe);
         std::size_t index = 0;
-        char fn[4096];
-        char loc[4096];
         std::vector<Frame> chain;
-        while (index < order.size() && std::fgets(fn, sizeof fn, pipe) != nullptr) {
-            if (fn[0] == '\n') {
-                out[order[index++]] = std::move(chain);
-                chain.clear();
+        auto flush = [&] {
+            if (index < order.size()) out[order[index]] = std::move(chain);
+            ++index;
+            chain.clear();
+        };
+        bool started = llvm;
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            if (llvm ? lines[i].empty() : lines[i].rfind("0x", 0) == 0) {
+                if (started) flush();
+                started = true;
                 continue;
             }
-            if (std::fgets(loc, sizeof loc, pipe) == nullptr) break;
+            if (i + 1 >= lines.size()) break;
             Frame f;
-            f.function = std::string(fn, strcspn(fn, "\n"));
-            std::string l(loc, strcspn(loc, "\n"));
-            // file:line:column
-            const auto last = l.rfind(':');
-            const auto mid = last == std::string::npos ? std::string::npos : l.rfind(':', last - 1);
-            if (mid != std::string::npos) {
-                f.file = l.substr(0, mid);
-                f.line = std::atoi(l.substr(mid + 1, last - mid - 1).c_str());
+            f.function = lines[i];
+            const std::string& l = lines[++i];
+            // llvm: file:line:column; addr2line: file:line (maybe " (discriminator N)")
+            const auto colon = l.find(':');
+            const auto end = l.find_first_not_of("0123456789", colon + 1);
+            if (colon != std::string::npos) {
+                f.file = l.substr(0, colon);
+                f.line = std::atoi(l.substr(colon + 1, end - colon - 1).c_str());
             }
             chain.push_back(std::move(f));
         }
-        pclose(pipe);
+        if (!llvm && started) flush();
     }
     unlink(input.c_str());
     return out;
