@@ -28,6 +28,11 @@ if(INTERLEAVE_GRADER OR INTERLEAVE_KATAS)
   add_subdirectory("${INTERLEAVE_GTEST_SOURCE}" "${CMAKE_BINARY_DIR}/_deps/googletest" EXCLUDE_FROM_ALL SYSTEM)
 endif()
 
+if(INTERLEAVE_KATAS)
+  # The model-based tests (harness/NN-name/*_model_test.cpp): Debian's librapidcheck-dev.
+  find_package(rapidcheck REQUIRED)
+endif()
+
 if(INTERLEAVE_KATAS AND INTERLEAVE_SANITIZER STREQUAL "thread")
   # The explorer's report (harness/explore/driver.cpp).
   find_package(nlohmann_json 3.10 REQUIRED)

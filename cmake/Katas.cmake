@@ -41,7 +41,7 @@ function(interleave_add_kata)
   # The student's folder comes first so that its headers win over anything of the same name.
   target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
   target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
-  target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads)
+  target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads rapidcheck)
   target_precompile_headers(${K_ID}_tests REUSE_FROM kata_test_pch)
   target_compile_options(${K_ID}_tests PRIVATE ${INTERLEAVE_TEST_OPTIMIZATION})
   # Hidden tests live in harness/<NN-name>/hidden/ and join the test binary only when that
