@@ -89,6 +89,8 @@ CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& c
         for (std::string line; std::getline(lines, line); first = false) {
             if (!first) c.details.push_back("  " + line);
         }
+        // A scenario that never ends has no interleaving to show.
+        if (f.value("table", "").empty()) continue;
         c.details.push_back(fmt::format(
             "  the interleaving that breaks it ({}, after {} schedules), step by step ('>' marks "
             "a switch to another thread):",

@@ -157,6 +157,10 @@ class SwitchPolicy final : public Policy {
     std::map<std::uint32_t, int> switches_;
 };
 
+/// No run outlives this (the whole search's budget plus a second): code that loops outside the
+/// scheduler's sight must not hold the grade beyond its budget.
+std::chrono::steady_clock::time_point g_run_deadline = std::chrono::steady_clock::time_point::max();
+
 // ---- one run ----------------------------------------------------------------------------
 
 SharedLog* shared_log() {
@@ -204,7 +208,8 @@ RunResult run_once(const Scenario& s, Policy& policy, bool keep_events) {
     RunResult r;
     int status = 0;
     // A run is a few thousand steps: one that takes seconds is stuck outside the scheduler.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    const auto deadline =
+        std::min(std::chrono::steady_clock::now() + std::chrono::seconds(5), g_run_deadline);
     while (true) {
         const pid_t got = waitpid(child, &status, WNOHANG);
         if (got == child) break;
@@ -375,12 +380,16 @@ SearchResult search(const Scenario& s, const Budget& budget, int bound, int dept
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     std::uint32_t longest = 1;
+    std::optional<RunResult> last_unfinished;
     // Bounded exhaustive search first: the smallest bugs need one or two preemptions.
     const bool complete = bounded_search(
         s, budget, budget.runs * exhaustive_share / 100, bound, out.schedules, [&](RunResult r) {
             longest =
                 std::max<std::uint32_t>(longest, static_cast<std::uint32_t>(r.decisions.size()));
-            if (r.outcome == Outcome::Livelock) ++out.unfinished;
+            if (r.outcome == Outcome::Livelock) {
+                ++out.unfinished;
+                last_unfinished = r;
+            }
             if (!is_failure(r.outcome)) return true;
             note(std::move(r), "bounded search");
             return false;
@@ -399,7 +408,18 @@ SearchResult search(const Scenario& s, const Budget& budget, int bound, int dept
             break;
         }
         longest = std::max<std::uint32_t>(longest, static_cast<std::uint32_t>(r.decisions.size()));
-        if (r.outcome == Outcome::Livelock) ++out.unfinished;
+        if (r.outcome == Outcome::Livelock) {
+            ++out.unfinished;
+            last_unfinished = std::move(r);
+        }
+    }
+    if (!out.failure && out.schedules > 0 && out.unfinished == out.schedules && last_unfinished) {
+        // Not one schedule ended: the code never finishes, whatever the order.
+        out.found_by = "every schedule";
+        out.failure = std::move(*last_unfinished);
+        out.failure->outcome = Outcome::Livelock;
+        out.seconds_to_failure =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
@@ -840,6 +860,9 @@ int main(int argc, char** argv) {
             const auto left = std::chrono::duration<double>(args.seconds) -
                               (std::chrono::steady_clock::now() - start);
             const auto share = left / static_cast<double>(chosen.size() - index);
+            g_run_deadline = std::chrono::steady_clock::now() +
+                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 share + std::chrono::seconds(1));
             Budget budget{
                 std::chrono::steady_clock::now() +
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(share),
@@ -860,24 +883,36 @@ int main(int argc, char** argv) {
         if (result.failure) {
             any_failed = true;
             int tries = 0;
-            RunResult shrunk =
-                args.replay.empty() ? shrink(s, *result.failure, 300, tries) : *result.failure;
-            if (shrunk.events.empty()) {
+            // A run that never ends is not shrunk or replayed: each try would take seconds.
+            const bool endless = result.failure->outcome == Outcome::Livelock;
+            RunResult shrunk = args.replay.empty() && !endless
+                                   ? shrink(s, *result.failure, 300, tries)
+                                   : *result.failure;
+            if (shrunk.events.empty() && !endless) {
                 SwitchPolicy policy(switches_of(shrunk.decisions));
                 shrunk = run_once(s, policy, true);
             }
             const std::string token = token_of(switches_of(shrunk.decisions));
             std::size_t hidden = 0;
-            const auto steps = steps_of(shrunk, 30, hidden);
-            const std::string shown = table(steps, hidden);
+            const auto steps = endless ? std::vector<Step>{} : steps_of(shrunk, 30, hidden);
+            const std::string shown = endless ? std::string() : table(steps, hidden);
+            if (endless) {
+                shrunk.message =
+                    "no schedule of this scenario ever ended: the code loops (or waits) without "
+                    "end whatever the order of its threads (" +
+                    shrunk.message + ")";
+            }
             std::printf("  %s: %s\n", outcome_name(shrunk.outcome), shrunk.message.c_str());
-            std::printf(
-                "  found by %s after %d schedules (%.2f s); shortened to %zu preemption(s):\n",
-                result.found_by.c_str(), result.schedules, result.seconds_to_failure,
-                switches_of(shrunk.decisions).size());
-            std::fputs(shown.c_str(), stdout);
-            std::printf("  replay: ./kata explore %s --scenario %s --replay %s\n",
-                        kata_id().c_str(), s.name, token.c_str());
+            if (!endless) {
+                std::printf(
+                    "  found by %s after %d schedules (%.2f s); shortened to %zu "
+                    "preemption(s):\n",
+                    result.found_by.c_str(), result.schedules, result.seconds_to_failure,
+                    switches_of(shrunk.decisions).size());
+                std::fputs(shown.c_str(), stdout);
+                std::printf("  replay: ./kata explore %s --scenario %s --replay %s\n",
+                            kata_id().c_str(), s.name, token.c_str());
+            }
             nlohmann::json rows = nlohmann::json::array();
             for (const Step& st : steps) {
                 rows.push_back({{"step", st.number},
