@@ -81,7 +81,7 @@ namespace {
 class RandomPolicy final : public Policy {
   public:
     explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
-    int choose(std::uint32_t, int, std::uint32_t enabled) override {
+    int choose(std::uint32_t, int, std::uint32_t enabled, std::uint32_t, int) override {
         const int n = __builtin_popcount(enabled);
         int pick = static_cast<int>(rng_() % static_cast<std::uint64_t>(n));
         for (int t = 0; t < 32; ++t) {
@@ -105,7 +105,8 @@ class PctPolicy final : public Policy {
         }
         depth_ = depth;
     }
-    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t /*timed*/,
+               int /*soonest*/) override {
         for (std::size_t i = 0; i < change_at_.size(); ++i) {
             if (change_at_[i] == step && previous >= 0)
                 priority_[previous] = static_cast<std::int64_t>(i) + 1 - depth_;
@@ -134,9 +135,10 @@ class PctPolicy final : public Policy {
 class PrefixPolicy final : public Policy {
   public:
     explicit PrefixPolicy(std::vector<std::uint8_t> prefix) : prefix_(std::move(prefix)) {}
-    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t timed,
+               int soonest) override {
         if (step < prefix_.size() && ((enabled >> prefix_[step]) & 1u) != 0) return prefix_[step];
-        return default_choice(previous, enabled);
+        return default_choice(previous, enabled, timed, soonest);
     }
 
   private:
@@ -147,10 +149,11 @@ class PrefixPolicy final : public Policy {
 class SwitchPolicy final : public Policy {
   public:
     explicit SwitchPolicy(std::map<std::uint32_t, int> switches) : switches_(std::move(switches)) {}
-    int choose(std::uint32_t step, int previous, std::uint32_t enabled) override {
+    int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t timed,
+               int soonest) override {
         auto it = switches_.find(step);
         if (it != switches_.end() && ((enabled >> it->second) & 1u) != 0) return it->second;
-        return default_choice(previous, enabled);
+        return default_choice(previous, enabled, timed, soonest);
     }
 
   private:
@@ -267,7 +270,7 @@ std::map<std::uint32_t, int> switches_of(const std::vector<Decision>& decisions)
     std::map<std::uint32_t, int> out;
     for (std::uint32_t i = 0; i < decisions.size(); ++i) {
         const Decision& d = decisions[i];
-        if (d.chosen != default_choice(d.previous, d.enabled)) out[i] = d.chosen;
+        if (d.chosen != default_choice(d)) out[i] = d.chosen;
     }
     return out;
 }
@@ -331,7 +334,7 @@ struct SearchResult {
 int preemptions(const std::vector<Decision>& d, std::size_t upto) {
     int n = 0;
     for (std::size_t i = 0; i < upto && i < d.size(); ++i) {
-        if (d[i].chosen != d[i].previous && ((d[i].enabled >> d[i].previous) & 1u) != 0) ++n;
+        if (preempts(d[i], d[i].chosen)) ++n;
     }
     return n;
 }
@@ -351,10 +354,9 @@ bool bounded_search(const Scenario& s, const Budget& budget, int max_runs, int b
         const auto& d = r.decisions;
         int used = preemptions(d, prefix.size());
         for (std::size_t i = prefix.size(); i < d.size(); ++i) {
-            const bool previous_enabled = ((d[i].enabled >> d[i].previous) & 1u) != 0;
             for (int t = 31; t >= 0; --t) {
                 if (((d[i].enabled >> t) & 1u) == 0 || t == d[i].chosen) continue;
-                const int cost = used + ((t != d[i].previous && previous_enabled) ? 1 : 0);
+                const int cost = used + (preempts(d[i], t) ? 1 : 0);
                 if (cost > bound) continue;
                 std::vector<std::uint8_t> next;
                 next.reserve(i + 1);
@@ -362,7 +364,7 @@ bool bounded_search(const Scenario& s, const Budget& budget, int max_runs, int b
                 next.push_back(static_cast<std::uint8_t>(t));
                 stack.push_back(std::move(next));
             }
-            if (d[i].chosen != d[i].previous && previous_enabled) ++used;
+            if (preempts(d[i], d[i].chosen)) ++used;
         }
         if (!visit(std::move(r))) return false;
     }
@@ -707,8 +709,8 @@ std::vector<Step> steps_of(const RunResult& run, std::size_t limit, std::size_t&
         if (!where && e.op != Op::Failure) continue;
         // What the student's code did, plus the scenario's thread starts, joins and verdict:
         // the scenario's own bookkeeping (its atomics, its plain variables) is left out.
-        const bool lifecycle =
-            e.op == Op::Spawn || e.op == Op::Join || e.op == Op::Exit || e.op == Op::Failure;
+        const bool lifecycle = e.op == Op::Spawn || e.op == Op::Join || e.op == Op::Exit ||
+                               e.op == Op::Sleep || e.op == Op::Failure;
         const bool students =
             where && !focus().empty() && where->file.rfind(focus().front(), 0) == 0;
         if (!lifecycle && !students && focus().size() > 1) continue;

@@ -216,7 +216,8 @@ Event* record(Op op, int object, std::int64_t value, std::int64_t value2, const 
     } else {
         void* raw[kFrames + 3];
         const int got = backtrace(raw, kFrames + 3);
-        for (int i = 2; i < got && n < kFrames; ++i)
+        // Every frame: the runtime's own are not in the focus folders and are dropped when shown.
+        for (int i = 0; i < got && n < kFrames; ++i)
             e.frames[n++] = reinterpret_cast<std::uint64_t>(raw[i]);
     }
     for (int i = n; i < kFrames; ++i) e.frames[i] = 0;
@@ -229,27 +230,39 @@ bool lock_free_for(const Object& o, int thread, bool shared) {
     return shared || o.readers == 0;
 }
 
-std::uint32_t enabled_threads() {
+/// The threads that can run; `timed` gets those that can only by letting time pass, and
+/// `soonest` the one of those whose deadline comes first.
+std::uint32_t enabled_threads(std::uint32_t& timed, int& soonest) {
     std::uint32_t mask = 0;
+    timed = 0;
+    soonest = 0;
+    std::int64_t first = kNoDeadline;
     for (int i = 0; i < g.thread_count; ++i) {
         const Thread& t = g.threads[i];
         bool enabled = false;
+        bool by_time = false;
         switch (t.status) {
             case Status::Runnable:
+                enabled = true;
+                break;
             case Status::Sleeping:
                 enabled = true;
+                by_time = true;
                 break;
             case Status::Locking:
                 enabled = lock_free_for(g.objects[t.object], i, t.shared_lock) ||
                           t.deadline != kNoDeadline;
+                by_time = !lock_free_for(g.objects[t.object], i, t.shared_lock);
                 break;
             case Status::Reacquiring:
                 enabled = lock_free_for(g.objects[t.object], i, false);
                 break;
             case Status::Waiting:
+                // Woken by nobody: its deadline passes, or it wakes spuriously.
                 enabled = (t.deadline != kNoDeadline ||
                            (g.options.spurious_wakeups && g.spurious_left > 0)) &&
                           lock_free_for(g.objects[t.lock], i, false);
+                by_time = true;
                 break;
             case Status::Joining:
                 enabled = g.threads[t.object].status == Status::Finished;
@@ -258,7 +271,16 @@ std::uint32_t enabled_threads() {
             case Status::Finished:
                 break;
         }
-        if (enabled) mask |= 1u << i;
+        if (enabled) {
+            mask |= 1u << i;
+            if (by_time) {
+                timed |= 1u << i;
+                if (timed == (1u << i) || t.deadline < first) {
+                    first = t.deadline;
+                    soonest = i;
+                }
+            }
+        }
     }
     return mask;
 }
@@ -376,16 +398,20 @@ void reschedule(int me) {
             g.options.max_steps);
         finish_and_exit(Outcome::Livelock, kExitFailed);
     }
-    const std::uint32_t enabled = enabled_threads();
+    std::uint32_t timed = 0;
+    int soonest = 0;
+    const std::uint32_t enabled = enabled_threads(timed, soonest);
     if (enabled == 0) deadlock();
     const std::uint32_t step = g.log->decisions;
-    int next = g.policy->choose(step, me, enabled);
+    int next = g.policy->choose(step, me, enabled, timed, soonest);
     if (next < 0 || next >= g.thread_count || ((enabled >> next) & 1u) == 0)
-        next = default_choice(me, enabled);
+        next = default_choice(me, enabled, timed, soonest);
     Decision& d = g.log->decision[g.log->decisions++];
     d.previous = static_cast<std::uint8_t>(me);
     d.chosen = static_cast<std::uint8_t>(next);
     d.enabled = enabled;
+    d.timed = timed;
+    d.soonest = static_cast<std::uint8_t>(soonest);
     activate(next);
     if (next == me) return;
     sem_post(&g.threads[next].turn);
@@ -544,6 +570,9 @@ int notify(pthread_cond_t* cond, bool all, const void* pc) {
 void sleep_until(std::int64_t deadline, const void* pc) {
     Thread& t = g.threads[tl_self];
     record(Op::Sleep, -1, deadline - g.now, 0, pc);
+    // A sleeper gives the others their turn (PCT would otherwise let a high-priority poller
+    // sleep and wake forever while the thread it waits for never runs).
+    g.policy->on_yield(tl_self);
     t.status = Status::Sleeping;
     t.deadline = deadline;
     reschedule(tl_self);
@@ -617,9 +646,11 @@ const char* op_name(Op op) {
     return "?";
 }
 
-int default_choice(int previous, std::uint32_t enabled) {
-    if (previous >= 0 && ((enabled >> previous) & 1u) != 0) return previous;
-    return __builtin_ctz(enabled);
+int default_choice(int previous, std::uint32_t enabled, std::uint32_t timed, int soonest) {
+    const std::uint32_t now = enabled & ~timed;
+    if (now == 0) return ((enabled >> soonest) & 1u) != 0 ? soonest : __builtin_ctz(enabled);
+    if (previous >= 0 && ((now >> previous) & 1u) != 0) return previous;
+    return __builtin_ctz(now);
 }
 
 bool active() {
@@ -726,10 +757,10 @@ int pthread_join(pthread_t handle, void** result) {
     const int target = managed() ? thread_of(handle) : -1;
     if (target < 0) return real().join(handle, result);
     Thread& me = g.threads[tl_self];
+    record(Op::Join, -1, target, 0, nullptr);
     me.status = Status::Joining;
     me.object = target;
     reschedule(tl_self);
-    record(Op::Join, -1, target, 0, nullptr);
     return real().join(handle, result);
 }
 
@@ -786,28 +817,28 @@ int pthread_rwlock_unlock(pthread_rwlock_t* l) {
 
 int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
     if (!managed()) return real().cond_wait(c, m);
-    return wait(c, m, INT64_MAX, nullptr);
+    return wait(c, m, INT64_MAX, __builtin_return_address(0));
 }
 
 int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m, const timespec* abs) {
     if (!managed()) return real().cond_timedwait(c, m, abs);
-    return wait(c, m, to_virtual(CLOCK_REALTIME, abs), nullptr);
+    return wait(c, m, to_virtual(CLOCK_REALTIME, abs), __builtin_return_address(0));
 }
 
 int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                            const timespec* abs) {
     if (!managed()) return real().cond_clockwait(c, m, clock, abs);
-    return wait(c, m, to_virtual(clock, abs), nullptr);
+    return wait(c, m, to_virtual(clock, abs), __builtin_return_address(0));
 }
 
 int pthread_cond_signal(pthread_cond_t* c) {
     if (!managed()) return real().cond_signal(c);
-    return notify(c, false, nullptr);
+    return notify(c, false, __builtin_return_address(0));
 }
 
 int pthread_cond_broadcast(pthread_cond_t* c) {
     if (!managed()) return real().cond_broadcast(c);
-    return notify(c, true, nullptr);
+    return notify(c, true, __builtin_return_address(0));
 }
 
 int clock_gettime(clockid_t clock, timespec* out) {

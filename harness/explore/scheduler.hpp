@@ -73,7 +73,20 @@ struct Decision {
     std::uint8_t previous;  // thread that ran before this choice
     std::uint8_t chosen;
     std::uint32_t enabled;  // bit per thread that could run
+    std::uint32_t timed;    // of those, the ones that can run only by letting time pass (a sleep
+                            // ending, a timed wait or lock timing out)
+    std::uint8_t soonest;   // of those, the one whose deadline comes first
 };
+
+/// The threads that can run without time passing.
+inline std::uint32_t ready(const Decision& d) {
+    return d.enabled & ~d.timed;
+}
+
+/// Whether choosing `thread` at `d` preempts the thread that ran before (it could go on).
+inline bool preempts(const Decision& d, int thread) {
+    return thread != d.previous && ((ready(d) >> d.previous) & 1u) != 0;
+}
 
 enum class Outcome : std::int32_t { Running = 0, Passed, Failed, Deadlock, Livelock, Crashed };
 
@@ -95,17 +108,25 @@ class Policy {
   public:
     virtual ~Policy() = default;
     /// `enabled` has at least one bit set; `previous` is the thread that ran last (it may not
-    /// be enabled). Returns a thread whose bit is set.
-    virtual int choose(std::uint32_t step, int previous, std::uint32_t enabled) = 0;
+    /// be enabled); `timed` are the enabled threads that would run by letting time pass.
+    /// Returns a thread whose bit is set in `enabled`.
+    virtual int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t timed,
+                       int soonest) = 0;
     /// A thread was created (ids are dense, 0 is main).
     virtual void on_spawn(int /*thread*/) {}
     /// The thread yielded or spun without progress: a fair scheduler lets another thread run.
     virtual void on_yield(int /*thread*/) {}
 };
 
-/// Continue the previous thread when it can run, else the lowest enabled one: the schedule
+/// Continue the previous thread when it can run, else the lowest enabled one; time passes
+/// (a sleep ends, a timed wait times out) only when no thread can run without it, and then
+/// up to the `soonest` deadline, as a real clock would. The schedule
 /// with no preemption at all, which replay and exhaustive search extend.
-int default_choice(int previous, std::uint32_t enabled);
+int default_choice(int previous, std::uint32_t enabled, std::uint32_t timed, int soonest);
+
+inline int default_choice(const Decision& d) {
+    return default_choice(d.previous, d.enabled, d.timed, d.soonest);
+}
 
 struct Options {
     bool memory_points = false;     // plain reads and writes are scheduling points too
