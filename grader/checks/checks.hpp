@@ -107,6 +107,12 @@ std::string random_token();
 void open_results_channel(ProcessSpec& spec, const std::string& token,
                           std::chrono::milliseconds grace);
 
+/// A student binary's run that reports over a results channel with `token` (the benchmark, the
+/// explorer): `scratch` emptied and made its working folder, the sandbox, the file-size limit
+/// and a deadline of `timeout_seconds`. The caller sets argv.
+ProcessSpec channel_run_spec(const std::filesystem::path& scratch, const std::string& token,
+                             Containment containment, double timeout_seconds);
+
 /// The limits of a student binary whose scratch folder (cwd, HOME, the only writable place
 /// when contained) is `scratch`.
 SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long memory_limit_mib,

@@ -138,20 +138,10 @@ CheckResult run_explore_check(KataRun& k) {
         c.max_score = points;
         return c;
     }
-    const fs::path scratch = k.ws.scratch_dir(e, "explore");
-    std::error_code ec;
-    fs::remove_all(scratch, ec);
-    fs::create_directories(scratch);
-    ProcessSpec p;
     const std::string token = random_token();
-    p.env = sandbox_environment(scratch);
-    open_results_channel(p, token, kExitGrace);
-    p.cwd = scratch;
-    p.max_file_bytes = kFileSizeLimitMiB << 20;
-    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, k.containment);
     // The explorer keeps to its own budget; the deadline only stops one that cannot.
-    p.deadline =
-        std::chrono::milliseconds(static_cast<long long>((e.explore->seconds + 30) * 1000));
+    ProcessSpec p = channel_run_spec(k.ws.scratch_dir(e, "explore"), token, k.containment,
+                                     e.explore->seconds + 30);
     p.argv = {k.builder.binary("tsan", e, k.explore_target()).string(), "--seconds",
               fmt::format("{}", e.explore->seconds), "--runs", std::to_string(e.explore->runs)};
     const ProcessOutcome o = k.runner.run(p);

@@ -28,6 +28,21 @@ void open_results_channel(ProcessSpec& spec, const std::string& token,
     spec.exit_grace = grace;
 }
 
+ProcessSpec channel_run_spec(const fs::path& scratch, const std::string& token,
+                             Containment containment, double timeout_seconds) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+    fs::create_directories(scratch);
+    ProcessSpec p;
+    p.env = sandbox_environment(scratch);
+    open_results_channel(p, token, kExitGrace);
+    p.cwd = scratch;
+    p.max_file_bytes = kFileSizeLimitMiB << 20;
+    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);
+    p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+    return p;
+}
+
 namespace {
 
 /// RLIMIT_CPU never cuts a run the wall-clock deadline would let finish (every core busy for
@@ -377,19 +392,10 @@ BenchmarkRun run_benchmark(ProcessRunner& runner, const fs::path& binary, const 
                            const TimingSpec& spec, double timeout_seconds,
                            Containment containment) {
     BenchmarkRun result;
-    std::error_code ec;
-    fs::remove_all(scratch, ec);
-    fs::create_directories(scratch);
-    ProcessSpec p;
     // The report comes over the results channel (harness/support/bench_main.cpp), not through a
     // file the submission could rewrite once the benchmarks are done.
     const std::string token = random_token();
-    p.env = sandbox_environment(scratch);
-    open_results_channel(p, token, kExitGrace);
-    p.cwd = scratch;
-    p.max_file_bytes = kFileSizeLimitMiB << 20;
-    p.sandbox = student_sandbox(scratch, kMemoryLimitMiB, containment);
-    p.deadline = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+    ProcessSpec p = channel_run_spec(scratch, token, containment, timeout_seconds);
     p.argv = {binary.string(),
               fmt::format("--benchmark_repetitions={}", spec.repetitions),
               "--benchmark_enable_random_interleaving=true",
