@@ -44,10 +44,13 @@ CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& c
     if (channel.blocks.size() != 1 || channel.blocks.front().first != "explore" || !finished ||
         !c.tamper.empty()) {
         c.status = CheckStatus::fail;
-        c.message = process.ok()
+        c.message = !c.tamper.empty()
+                        ? "something other than the explorer wrote to its results channel, so its "
+                          "report cannot be trusted (see the tamper evidence)"
+                    : process.ok()
                         ? "the explorer ended without sending its report to the grader: "
-                          "did the submission close or take over descriptors it did "
-                          "not open, or write to the results channel?"
+                          "did the submission close or take over descriptors it did not "
+                          "open?"
                         : fmt::format("the explorer {} before it could report", process.describe());
         return c;
     }

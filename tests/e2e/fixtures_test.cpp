@@ -153,6 +153,7 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
                  "--source",
                  source.string(),
                  "--no-tsan",
+                 "--no-explore",
                  "--no-timing",
                  "--test-timeout",
                  "3",
@@ -172,6 +173,11 @@ Graded grade_fixture(const std::string& name, std::vector<std::string> extra = {
     if (const auto tsan = std::find(extra.begin(), extra.end(), "--tsan"); tsan != extra.end()) {
         extra.erase(tsan);  // likewise: graded under ThreadSanitizer too
         spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--no-tsan"));
+    }
+    if (const auto explore = std::find(extra.begin(), extra.end(), "--explore");
+        explore != extra.end()) {
+        extra.erase(explore);  // likewise: the explorer's scenarios run too
+        spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--no-explore"));
     }
     spec.argv.insert(spec.argv.end(), extra.begin(), extra.end());
     spec.env = base_environment();
@@ -544,13 +550,18 @@ TEST(Fixtures, AResultsFileRewrittenAtExitChangesNothingAndIsFlagged) {
 }
 
 TEST(Fixtures, RecordsForgedOnTheResultsChannelDoNotCountAndAreFlagged) {
-    const Graded g = grade_fixture("channel-forgery");
+    const Graded g = grade_fixture("channel-forgery", {"--explore"});
     const auto& tests = g.check("tests");
     EXPECT_EQ(tests["score"], 0) << message(tests);
     const auto evidence = tamper(tests);
     ASSERT_FALSE(evidence.empty());
     EXPECT_NE(evidence.front().find("without the harness's token"), std::string::npos)
         << evidence.front();
+    // The explorer's report arrives over its own channel: the forged lines are evidence there
+    // too, and no forged report passes the check.
+    const auto& explore = g.check("explore");
+    EXPECT_EQ(explore["status"], "fail") << message(explore);
+    EXPECT_FALSE(tamper(explore).empty()) << explore.dump();
 }
 
 TEST(Fixtures, AForgedBenchmarkReportEarnsNoTimingCredit) {
