@@ -147,6 +147,7 @@ CheckResult run_explore_check(KataRun& k) {
                                      e.explore->seconds + 30);
     p.argv = {k.builder.binary("tsan", e, k.explore_target()).string(), "--seconds",
               fmt::format("{}", e.explore->seconds), "--runs", std::to_string(e.explore->runs)};
+    if (k.options.fail_fast) p.argv.emplace_back("--stop-at-first-failure");
     const ProcessOutcome o = k.runner.run(p);
     return judge_explore(o, read_channel(o.channel, token), points, e.id);
 }

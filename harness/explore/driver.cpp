@@ -4,6 +4,7 @@
 //
 //   <kata>_explore [--scenario NAME] [--replay TOKEN] [--runs N] [--seconds S] [--depth D]
 //                  [--bound B] [--seed S] [--json FILE] [--list] [--outcomes]
+//                  [--stop-at-first-failure]
 //
 // Search, per scenario: every schedule with at most B preemptions (CHESS's bounded search,
 // B = 2) while that set is small enough for the run budget; then PCT (Burckhardt et al.,
@@ -765,6 +766,7 @@ struct Arguments {
     std::uint64_t seed = 20261206;
     bool list = false;
     bool outcomes = false;
+    bool stop_at_first_failure = false;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -807,6 +809,8 @@ Arguments parse(int argc, char** argv) {
                 a.list = true;
             else if (arg == "--outcomes")
                 a.outcomes = true;
+            else if (arg == "--stop-at-first-failure")
+                a.stop_at_first_failure = true;
             else
                 usage(("unknown option " + arg).c_str());
         } catch (const std::exception&) {
@@ -934,6 +938,8 @@ int main(int argc, char** argv) {
                                 {"table", shown}};
         }
         report["scenarios"].push_back(entry);
+        // Only whether anything fails is asked (the grader's fail-fast mode): the rest can wait.
+        if (any_failed && args.stop_at_first_failure) break;
     }
     const std::string text = report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
     if (!args.json.empty()) {
