@@ -220,6 +220,9 @@ struct KataRun {
     /// Early builds by preset; a KataRun waits for them all as it ends (members are destroyed
     /// before `builder`, which they use).
     std::map<std::string, EarlyBuild> early_builds;
+    /// The explore check when it started beside the release tests (start_explore_early);
+    /// declared after early_builds, which it uses, so that it is waited for first.
+    std::shared_future<CheckResult> explore_early;
 };
 
 /// A check that did not run, and why ("ThreadSanitizer disabled (--no-tsan)"). An empty `why`
@@ -241,6 +244,11 @@ CheckResult run_asan_check(KataRun& k);
 /// schedules within exercise.yaml's budget, and judges what the explorer reported (or skipped:
 /// disabled).
 CheckResult run_explore_check(KataRun& k);
+
+/// Starts the explore check in the background (its build is the early tsan build; the explorer
+/// runs on the core the release tests leave idle): run_explore_check then takes its result.
+/// For katas whose tests do not need every core.
+void start_explore_early(KataRun& k);
 
 /// Judges one run of the explorer: its report arrives over the results channel only. A
 /// scenario that a schedule breaks fails the check and loses its share of the points; the

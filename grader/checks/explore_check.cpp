@@ -128,12 +128,12 @@ CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& c
     return c;
 }
 
-CheckResult run_explore_check(KataRun& k) {
+namespace {
+
+/// Builds (or waits for the early build of) the scenarios and runs the explorer.
+CheckResult explore_now(KataRun& k) {
     const Exercise& e = k.exercise;
     const int points = e.explore->points;
-    if (!k.options.explore)
-        return disabled_check(CheckKind::explore, points, "the explorer disabled (--no-explore)");
-    k.step("explore");
     const BuildOutcome build = k.build("tsan", k.explore_target());
     if (!build.ok) {
         CheckResult c = judge_build_failure(build, k.ws, "compiling the explorer's scenarios");
@@ -150,6 +150,23 @@ CheckResult run_explore_check(KataRun& k) {
     if (k.options.fail_fast) p.argv.emplace_back("--stop-at-first-failure");
     const ProcessOutcome o = k.runner.run(p);
     return judge_explore(o, read_channel(o.channel, token), points, e.id);
+}
+
+}  // namespace
+
+void start_explore_early(KataRun& k) {
+    if (!k.options.explore || !k.exercise.explore || k.explore_early.valid()) return;
+    k.explore_early = std::async(std::launch::async, [&k] { return explore_now(k); }).share();
+}
+
+CheckResult run_explore_check(KataRun& k) {
+    const Exercise& e = k.exercise;
+    if (!k.options.explore)
+        return disabled_check(CheckKind::explore, e.explore->points,
+                              "the explorer disabled (--no-explore)");
+    k.step("explore");
+    if (k.explore_early.valid()) return k.explore_early.get();
+    return explore_now(k);
 }
 
 }  // namespace interleave

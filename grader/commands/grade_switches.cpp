@@ -3,6 +3,9 @@
 namespace interleave {
 
 void GradeSwitches::add_to(CLI::App& command) {
+    command.add_flag("--quick", quick,
+                     "The quickest loop: build and tests only (as --no-tsan --no-explore "
+                     "--no-asan --no-timing)");
     command.add_flag("--no-tsan", no_tsan, "Skip the ThreadSanitizer check");
     command.add_flag("--no-asan", no_asan, "Skip the AddressSanitizer + UBSan check");
     command.add_flag("--no-timing", no_timing, "Skip the timing check");
@@ -32,10 +35,10 @@ void GradeSwitches::add_to(CLI::App& command) {
 }
 
 void GradeSwitches::apply(GradeOptions& options) const {
-    options.tsan = !no_tsan;
-    options.asan = !no_asan;
-    options.timing = !no_timing;
-    options.explore = !no_explore;
+    options.tsan = !no_tsan && !quick;
+    options.asan = !no_asan && !quick;
+    options.timing = !no_timing && !quick;
+    options.explore = !no_explore && !quick;
     options.jobs = jobs;
     options.test_timeout_seconds = test_timeout_seconds;
     options.memory_limit_mib = memory_limit_mib;

@@ -14,6 +14,7 @@ struct GradeSwitches {
     bool no_asan = false;
     bool no_timing = false;
     bool no_explore = false;
+    bool quick = false;
     bool verbose = false;
     bool isolate = false;
     bool no_isolation = false;

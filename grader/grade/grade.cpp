@@ -122,7 +122,7 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     kata.folder = e.folder;
     kata.title = e.title;
     KataRun k{runner_,  ws_, e,  options, containment, BuildDriver(runner_, ws_, options.jobs),
-              progress, {},  {}, {},      {}};
+              progress, {},  {}, {},      {},          {}};
     // The plan: build and tests always; tsan, explore, asan and timing where exercise.yaml has
     // them.
     kata.checks.push_back(run_build_check(k));
@@ -134,6 +134,8 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
         if (options.explore && e.explore) tsan_tree.push_back(k.explore_target());
         k.build_early("tsan", tsan_tree);
         if (options.asan && e.asan_points) k.build_early("asan", {k.tests_target()});
+        // The explorer is one process on one core, and these tests mostly wait.
+        if (e.explore) start_explore_early(k);
     }
     auto next = [&](CheckKind kind, double points, const std::function<CheckResult()>& run) {
         kata.checks.push_back(k.not_built.empty() ? run()

@@ -19,11 +19,11 @@ mkdir -p "$WORK"
 
 # row | kata folder | student file | grade switches
 ROWS=(
-  "counter-quick|01-counter|counter.hpp|--no-tsan --no-timing"
+  "counter-quick|01-counter|counter.hpp|--quick"
   "counter-no-timing|01-counter|counter.hpp|--no-timing"
   "counter-full|01-counter|counter.hpp|"
-  "pc-quick|04-producer-consumer|bounded_queue.hpp|--no-tsan --no-timing --no-asan"
-  "pc-tests-asan|04-producer-consumer|bounded_queue.hpp|--no-tsan --no-timing"
+  "pc-quick|04-producer-consumer|bounded_queue.hpp|--quick"
+  "pc-tests-asan|04-producer-consumer|bounded_queue.hpp|--no-tsan --no-explore --no-timing"
   "pc-full|04-producer-consumer|bounded_queue.hpp|"
 )
 
