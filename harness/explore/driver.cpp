@@ -79,22 +79,6 @@ namespace {
 
 // ---- policies ---------------------------------------------------------------------------
 
-class RandomPolicy final : public Policy {
-  public:
-    explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
-    int choose(std::uint32_t, int, std::uint32_t enabled, std::uint32_t, int) override {
-        const int n = __builtin_popcount(enabled);
-        int pick = static_cast<int>(rng_() % static_cast<std::uint64_t>(n));
-        for (int t = 0; t < 32; ++t) {
-            if (((enabled >> t) & 1u) != 0 && pick-- == 0) return t;
-        }
-        return -1;
-    }
-
-  private:
-    std::mt19937_64 rng_;
-};
-
 /// PCT: the enabled thread of highest priority runs; at each of depth-1 random steps the
 /// running thread drops below every initial priority.
 class PctPolicy final : public Policy {

@@ -157,10 +157,10 @@ bool managed() {
     return g.active && tl_self >= 0;
 }
 
-void finish(Outcome outcome, int code);
+void finish(Outcome outcome);
 
 [[noreturn]] void finish_and_exit(Outcome outcome, int code) {
-    finish(outcome, code);
+    finish(outcome);
     _exit(code);
 }
 
@@ -172,7 +172,7 @@ void set_message(const char* format, ...) {
     va_end(args);
 }
 
-void finish(Outcome outcome, int /*code*/) {
+void finish(Outcome outcome) {
     g.log->outcome = outcome;
     g.log->threads = static_cast<std::uint32_t>(g.thread_count);
 }
@@ -630,8 +630,6 @@ const char* op_name(Op op) {
             return "notify_all";
         case Op::Spawn:
             return "start thread";
-        case Op::Start:
-            return "begin";
         case Op::Join:
             return "join";
         case Op::Exit:
@@ -653,10 +651,6 @@ int default_choice(int previous, std::uint32_t enabled, std::uint32_t timed, int
     return __builtin_ctz(now);
 }
 
-bool active() {
-    return managed();
-}
-
 void observe(const char* outcome) {
     std::snprintf(g.log->observed, sizeof g.log->observed, "%s", outcome);
 }
@@ -672,7 +666,7 @@ void on_signal(int signal) {
     std::snprintf(g.log->message, sizeof g.log->message, "the program was killed by %s (%s)",
                   sigabbrev_np(signal), sigdescr_np(signal));
     if (tl_self >= 0) record(Op::Failure, -1, signal, 0, nullptr);
-    finish(Outcome::Crashed, kExitFailed);
+    finish(Outcome::Crashed);
     _exit(kExitFailed);
 }
 
@@ -692,7 +686,7 @@ void on_terminate() {
     }
     std::snprintf(g.log->message, sizeof g.log->message, "%s", what);
     if (tl_self >= 0) record(Op::Failure, -1, 0, 0, nullptr);
-    finish(Outcome::Crashed, kExitFailed);
+    finish(Outcome::Crashed);
     _exit(kExitFailed);
 }
 }  // namespace
@@ -716,7 +710,7 @@ void run_scenario(void (*body)(), Policy& policy, const Options& options, Shared
     policy.on_spawn(0);
     g.active = true;
     body();
-    finish(Outcome::Passed, kExitPassed);
+    finish(Outcome::Passed);
     std::fflush(nullptr);
     _exit(kExitPassed);
 }
@@ -743,7 +737,6 @@ int pthread_create(pthread_t* handle, const pthread_attr_t* attr, void* (*start)
     const int rc = real().create(&t.real, attr, trampoline, &t);
     if (rc != 0) {
         t.status = Status::Finished;
-        ++g.log->spawn_failures;
         return rc;
     }
     *handle = t.real;

@@ -48,7 +48,6 @@ enum class Op : std::uint8_t {
     NotifyOne,
     NotifyAll,
     Spawn,
-    Start,
     Join,
     Exit,
     Sleep,
@@ -96,7 +95,6 @@ struct SharedLog {
     std::uint32_t events;
     std::uint32_t decisions;
     std::uint32_t threads;
-    std::uint32_t spawn_failures;
     char message[2048];
     char observed[256];
     Event event[kMaxEvents];
@@ -144,8 +142,5 @@ struct Options {
 
 /// Records what this run observed (the last call wins), for outcome enumeration.
 void observe(const char* outcome);
-
-/// True while a scenario runs under the scheduler in this process.
-bool active();
 
 }  // namespace explore
