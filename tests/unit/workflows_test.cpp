@@ -1,7 +1,8 @@
-// The repository's GitHub Actions workflows are well formed: every job says where it runs and
-// every step either uses an action or runs a command, and the student-repository workflow keeps
-// the names and wiring that the Classroom autograding reporter depends on. Broken fixtures
-// (data/workflows/) prove each check can fail.
+// What the repository's GitHub Actions workflows must keep for this project: the names and wiring
+// that the Classroom autograding reporter depends on, grading with the course's own harness, the
+// review's shards and merge, the CI matrix. Whether each workflow is well formed at all is
+// actionlint's job (tests/tools/actionlint.sh). Broken fixtures (data/workflows/) prove each
+// check can fail.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -18,43 +19,6 @@ namespace {
 const fs::path kData = INTERLEAVE_TEST_DATA;
 const fs::path kWorkflows =
     kData.parent_path().parent_path().parent_path() / ".github" / "workflows";
-
-/// Structural problems of one workflow file; empty when it is well formed.
-std::vector<std::string> lint_workflow(const YAML::Node& w) {
-    std::vector<std::string> problems;
-    if (!w.IsMap()) return {"the file is not a mapping"};
-    if (!w["name"] || !w["name"].IsScalar()) problems.emplace_back("no `name`");
-    if (!w["on"]) problems.emplace_back("no `on` (the events that start it)");
-    const YAML::Node jobs = w["jobs"];
-    if (!jobs || !jobs.IsMap() || jobs.size() == 0) {
-        problems.emplace_back("no `jobs`");
-        return problems;
-    }
-    for (const auto& job : jobs) {
-        const std::string id = job.first.as<std::string>();
-        const YAML::Node j = job.second;
-        if (!j.IsMap()) {
-            problems.push_back("job " + id + " is not a mapping");
-            continue;
-        }
-        if (j["uses"]) continue;  // a reusable workflow call has neither runs-on nor steps
-        if (!j["runs-on"]) problems.push_back("job " + id + " has no `runs-on`");
-        const YAML::Node steps = j["steps"];
-        if (!steps || !steps.IsSequence() || steps.size() == 0) {
-            problems.push_back("job " + id + " has no `steps`");
-            continue;
-        }
-        for (std::size_t i = 0; i < steps.size(); ++i) {
-            const YAML::Node s = steps[i];
-            const bool uses = s.IsMap() && s["uses"];
-            const bool run = s.IsMap() && s["run"];
-            if (uses == run)
-                problems.push_back("job " + id + " step " + std::to_string(i + 1) +
-                                   " needs exactly one of `uses` and `run`");
-        }
-    }
-    return problems;
-}
 
 bool triggered_by(const YAML::Node& on, const std::string& event) {
     if (on.IsScalar()) return on.as<std::string>() == event;
@@ -77,8 +41,9 @@ std::string upper(std::string s) {
 /// reporter step whose `runners` each name a step id and get <ID>_RESULTS from that step's
 /// `result` output (the convention of classroom-resources/autograding-grading-reporter).
 std::vector<std::string> lint_classroom(const YAML::Node& w) {
-    std::vector<std::string> problems = lint_workflow(w);
-    if (!problems.empty()) return problems;
+    if (!w.IsMap() || !w["name"] || !w["on"] || !w["jobs"])
+        return {"not a workflow (name, on, jobs)"};
+    std::vector<std::string> problems;
     if (w["name"].as<std::string>() != "Autograding Tests")
         problems.emplace_back("name must be \"Autograding Tests\"");
     for (const char* e : {"push", "workflow_dispatch", "repository_dispatch"}) {
@@ -177,17 +142,6 @@ std::string joined(const std::vector<std::string>& v) {
     return out;
 }
 
-TEST(Workflows, EveryWorkflowIsWellFormed) {
-    std::size_t seen = 0;
-    for (const auto& e : fs::directory_iterator(kWorkflows)) {
-        if (e.path().extension() != ".yml") continue;
-        ++seen;
-        const auto problems = lint_workflow(YAML::LoadFile(e.path().string()));
-        EXPECT_TRUE(problems.empty()) << e.path() << ":\n" << joined(problems);
-    }
-    EXPECT_GE(seen, 2U);
-}
-
 TEST(Workflows, ClassroomWorkflowKeepsTheReporterWiring) {
     const auto problems = lint_classroom(YAML::LoadFile((kWorkflows / "classroom.yml").string()));
     EXPECT_TRUE(problems.empty()) << joined(problems);
@@ -234,9 +188,6 @@ TEST(Workflows, CiRunsTheSelftestOnBothSystemsAndCompilers) {
 }
 
 TEST(Workflows, BrokenWorkflowsAreCaught) {
-    const auto broken =
-        lint_workflow(YAML::LoadFile((kData / "workflows" / "broken.yml").string()));
-    EXPECT_EQ(broken.size(), 3U) << joined(broken);  // no on, no runs-on, a step with both
     const auto classroom =
         lint_classroom(YAML::LoadFile((kData / "workflows" / "classroom_broken.yml").string()));
     EXPECT_EQ(classroom.size(), 3U) << joined(classroom);  // name, event, env variable
