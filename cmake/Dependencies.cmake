@@ -25,7 +25,14 @@ if(INTERLEAVE_GRADER OR INTERLEAVE_KATAS)
   endif()
   set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
   set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
-  add_subdirectory("${INTERLEAVE_GTEST_SOURCE}" "${CMAKE_BINARY_DIR}/_deps/googletest" EXCLUDE_FROM_ALL SYSTEM)
+  add_subdirectory("${INTERLEAVE_GTEST_SOURCE}" "${CMAKE_BINARY_DIR}/_deps/googletest" EXCLUDE_FROM_ALL)
+  # Its headers are system headers to everything that links it (no warnings from inside them):
+  # what add_subdirectory(... SYSTEM) does from CMake 3.25 on, spelled so that 3.22 (Ubuntu
+  # 22.04, Gradescope's newest image) accepts it.
+  foreach(target IN ITEMS gtest gtest_main)
+    get_target_property(gtest_includes ${target} INTERFACE_INCLUDE_DIRECTORIES)
+    set_target_properties(${target} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${gtest_includes}")
+  endforeach()
 endif()
 
 if(INTERLEAVE_KATAS)
