@@ -28,7 +28,8 @@ inline constexpr int kTsanExitCode = 66;
 
 /// The sandbox of every student binary: resident memory of its process group (ThreadSanitizer
 /// runs get kTsanMemoryFactor times more for the shadow memory), live processes, bytes per
-/// file written, open files.
+/// file written, open files. The memory limit is capped at half of what the host or the
+/// grader's container really has (process/host_memory.hpp).
 inline constexpr long long kMemoryLimitMiB = 2048;
 inline constexpr int kTsanMemoryFactor = 3;
 inline constexpr int kProcessLimit = 64;

@@ -1,5 +1,6 @@
 // Running GoogleTest and Google Benchmark binaries and collecting what they wrote.
 #include "checks/checks.hpp"
+#include "process/host_memory.hpp"
 
 #include <sys/utsname.h>
 
@@ -329,7 +330,10 @@ const char* containment_note(Containment c) {
 SandboxLimits student_sandbox(const fs::path& scratch, long long memory_limit_mib,
                               Containment containment) {
     SandboxLimits limits;
-    limits.max_rss_bytes = memory_limit_mib << 20;
+    // Below the memory this host (or the container the grader runs in) really has, so that the
+    // watchdog, not the kernel's OOM killer, stops a memory-hungry submission.
+    limits.max_rss_bytes = static_cast<long long>(capped_memory_limit(
+        static_cast<std::uint64_t>(memory_limit_mib) << 20, host_memory_room()));
     limits.max_processes = kProcessLimit;
     limits.max_open_files = kOpenFilesLimit;
     limits.containment = containment;
