@@ -65,7 +65,7 @@ void save_state(const fs::path& file, const StudentState& state) {
     const fs::path tmp = fmt::format("{}.tmp.{}.{}", file.string(), getpid(), writes++);
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << doc.dump(2) << "\n";
+        out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         if (!out) {
             out.close();
             fs::remove(tmp);

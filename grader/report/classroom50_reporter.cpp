@@ -55,7 +55,7 @@ class Classroom50Reporter final : public Reporter {
             {"score", score},
             {"max-score", max_score},
             {"tests", tests}};
-        out << doc.dump(2) << "\n";
+        out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
 
   private:

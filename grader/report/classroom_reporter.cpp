@@ -78,7 +78,9 @@ class ClassroomReporter final : public Reporter {
 
     void render(const GradeReport& report, std::ostream& out) const override {
         const auto workspace = context_.env ? context_.env("GITHUB_WORKSPACE") : std::nullopt;
-        const std::string json = classroom_payload(report, workspace.value_or("")).dump();
+        const std::string json =
+            classroom_payload(report, workspace.value_or(""))
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         out << "result="
             << YAML::EncodeBase64(reinterpret_cast<const unsigned char*>(json.data()), json.size())
             << "\n";

@@ -79,7 +79,7 @@ class GradescopeReporter final : public Reporter {
                            {"tests", tests}};
         const auto flag = context_.env ? context_.env("KATA_GRADESCOPE_LEADERBOARD") : std::nullopt;
         if (flag && *flag == "1") doc["leaderboard"] = leaderboard;
-        out << doc.dump(2) << "\n";
+        out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
 
   private:

@@ -72,7 +72,8 @@ namespace {
 class JsonReporter final : public Reporter {
   public:
     void render(const GradeReport& report, std::ostream& out) const override {
-        out << report_to_json(report).dump(2) << "\n";
+        out << report_to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
     }
 };
 

@@ -81,7 +81,7 @@ class PrairieLearnReporter final : public Reporter {
                                                    score, max_score, fraction * 100)},
                            {"output", output},
                            {"tests", tests}};
-        out << doc.dump(2) << "\n";
+        out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     }
 };
 

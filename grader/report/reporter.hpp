@@ -13,6 +13,9 @@
 
 namespace interleave {
 
+/// Writes one report format. A reporter only reads the report, which must be valid UTF-8:
+/// grading cleans it first (make_valid_utf8, report/utf8.hpp). The JSON writers also replace
+/// invalid bytes with U+FFFD rather than throw, should a report reach them uncleaned.
 class Reporter {
   public:
     virtual ~Reporter() = default;

@@ -170,7 +170,9 @@ void write_class_summary(const fs::path& out, const std::vector<StudentRecord>& 
     write_text(out / "summary.html", [&](std::ostream& o) { write_summary_html(shown, o); });
     nlohmann::json manifest{{"students", nlohmann::json::array()}};
     for (const auto& r : records) manifest["students"].push_back(r.student);
-    write_text(out / "students.json", [&](std::ostream& o) { o << manifest.dump(2) << "\n"; });
+    write_text(out / "students.json", [&](std::ostream& o) {
+        o << manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    });
     if (manual_csv) {
         write_text(out / "final.csv",
                    [&](std::ostream& o) { write_final_csv(records, manual, o); });

@@ -73,7 +73,8 @@ void save_record(const fs::path& student_dir, const StudentRecord& record) {
     const fs::path tmp = path.string() + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
-        out << record_to_json(record).dump(2) << "\n";
+        out << record_to_json(record).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
         if (!out) throw std::runtime_error("review: cannot write " + tmp.string());
     }
     // Written whole, then renamed: an interrupted run never leaves half a record to reuse.

@@ -3,6 +3,7 @@
 // submission, a partial score, a compile error, a hang, a data race and a noisy timing run.
 // Values are written out by hand (times included) so that every rendering is deterministic.
 #include "report/report.hpp"
+#include "report/utf8.hpp"
 
 #include <string>
 #include <vector>
@@ -81,6 +82,12 @@ inline GradeReport report(const std::string& source, std::vector<KataReport> kat
     r.seconds = seconds;
     r.katas = std::move(katas);
     total_up(r);
+    return r;
+}
+
+/// `r` after make_valid_utf8, as grade_katas hands it to the reporters.
+inline GradeReport cleaned(GradeReport r) {
+    make_valid_utf8(r);
     return r;
 }
 
@@ -224,14 +231,79 @@ inline GradeReport inconclusive() {
     return r;
 }
 
+/// The starter files as handed out: they compile, every test fails, and the checks that wait
+/// for the tests (the sanitizer, timing) earn nothing. Every platform must show 0.
+inline GradeReport untouched() {
+    return report(
+        "exercises",
+        {kata("counter", "01-counter", "Thread-safe counter",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 3.5),
+               check("tests", CheckStatus::fail, 0, 60,
+                     "0 of 11 tests pass. First failure: CounterBasics.StartsAtZeroAndCounts: two "
+                     "increment() calls must give 2",
+                     {"CounterBasics.StartsAtZeroAndCounts: at "
+                      "harness/01-counter/counter_test.cpp:37\n    Expected equality of these "
+                      "values:\n      c.value()\n        Which is: 0\n      2\n    two "
+                      "increment() calls must give 2"},
+                     {{"passed", 0}, {"total", 11}}, 1.25),
+               check("tsan", CheckStatus::skipped, 0, 20,
+                     "no data race found, but these points need every correctness test to pass "
+                     "first",
+                     {}, {}, 4.0),
+               check("timing", CheckStatus::skipped, 0, 20,
+                     "not measured: speed is graded once every correctness test passes", {}, {},
+                     0.0)})},
+        9.0);
+}
+
+/// The reference graded with two checks the course switched off (--no-tsan --no-timing, as on a
+/// platform whose containers cannot run them): out of the maximum, so full marks stay 100%.
+inline GradeReport disabled_checks() {
+    KataReport k = kata("counter", "01-counter", "Thread-safe counter",
+                        {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 4.25),
+                         check("tests", CheckStatus::pass, 60, 60, "11 of 11 tests pass", {},
+                               {{"passed", 11}, {"total", 11}}, 2.5),
+                         check("tsan", CheckStatus::skipped, 0, 20,
+                               "ThreadSanitizer disabled (--no-tsan)", {}, {}, 0.0),
+                         check("timing", CheckStatus::skipped, 0, 20,
+                               "timing disabled (--no-timing)", {}, {}, 0.0)});
+    k.checks[2].disabled = true;
+    k.checks[3].disabled = true;
+    return report("solutions", {k}, 7.0);
+}
+
+/// A failing test whose output holds bytes that are not UTF-8 (the student printed raw memory
+/// and a Latin-1 string), cleaned as grading cleans every report before its reporters run
+/// (make_valid_utf8): every format stays valid, the bytes shown as U+FFFD.
+inline GradeReport non_utf8() {
+    return cleaned(report(
+        "exercises",
+        {kata("counter", "01-counter", "Thread-safe counter",
+              {check("build", CheckStatus::pass, 0, 0, "compiles", {}, {}, 3.5),
+               check("tests", CheckStatus::fail, 50, 60,
+                     "10 of 11 tests pass. First failure: CounterBasics.StartsAtZeroAndCounts: "
+                     "value() printed \xff\xfe\x80 garbage",
+                     {"CounterBasics.StartsAtZeroAndCounts: stdout: caf\xe9 cr\xe8me \xc3(\xa0 "
+                      "and a lone continuation \xbf"},
+                     {{"passed", 10}, {"total", 11}}, 1.25)})},
+        5.0));
+}
+
 struct Scenario {
     std::string name;
     GradeReport report;
 };
 
 inline std::vector<Scenario> all() {
-    return {{"all_pass", all_pass()}, {"partial", partial()}, {"compile_error", compile_error()},
-            {"timeout", timeout()},   {"race", race()},       {"inconclusive", inconclusive()}};
+    return {{"all_pass", all_pass()},
+            {"partial", partial()},
+            {"compile_error", compile_error()},
+            {"timeout", timeout()},
+            {"race", race()},
+            {"inconclusive", inconclusive()},
+            {"untouched", untouched()},
+            {"disabled_checks", disabled_checks()},
+            {"non_utf8", non_utf8()}};
 }
 
 }  // namespace interleave::scenarios
