@@ -44,8 +44,9 @@ class VerifyCommand final : public Command {
                       "Run TSan and timing on every mutant too, not only the checks its "
                       "expect.yaml names (a fuller mutant matrix, several times slower)");
         cmd->add_option("--part", part_,
-                        "all; timed: the references and the mutants a timing check catches "
-                        "(give it a quiet machine); untimed: the stubs and every other mutant")
+                        "all; timed: each reference's tests and timing, and the mutants a "
+                        "timing check catches (give it a quiet machine); untimed: each "
+                        "reference's other checks, the stubs and every other mutant")
             ->check(CLI::IsMember({"all", "timed", "untimed"}));
         cmd->add_option("--runs", options_.runs, "Grade each reference N times (default 1)")
             ->check(CLI::PositiveNumber);

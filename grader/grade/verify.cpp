@@ -118,27 +118,42 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
 
 namespace {
 
-/// Grades the reference `options.runs` times; ok only if every run earns full marks.
-VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOptions& options,
+/// Which of the reference's checks a verify part grades. The whole grade in `all`; split in
+/// the other two, so that the part that must run alone on a quiet machine (timed) spends its
+/// time on timing only: `timed` grades build, tests and timing, `untimed` everything else.
+enum class ReferenceChecks { all, timing_only, all_but_timing };
+
+/// Grades the reference `runs` times with `checks`; ok only if every run earns full marks on
+/// every check it ran.
+VerifyRow verify_reference(const Exercise& e, Grader& grader, int runs, ReferenceChecks checks,
                            const GradeOptions& base, const SourceLayer& solutions,
                            const ProgressFn& progress) {
     const auto start = std::chrono::steady_clock::now();
     GradeOptions reference = base;
     reference.layers = {solutions};
     reference.source_label = "solutions";
+    std::string expected = "full marks";
+    if (checks == ReferenceChecks::timing_only) {
+        reference.tsan = reference.asan = reference.explore = false;
+        expected = "full marks on tests and timing";
+    } else if (checks == ReferenceChecks::all_but_timing) {
+        reference.timing = false;
+        if (e.timing) expected = "full marks on all but timing";
+    }
     // Every check passes, except one switched off for this run; a manually graded part is
     // pending whatever the code does.
     auto full_marks = [&](const KataReport& k) {
         return std::all_of(k.checks.begin(), k.checks.end(), [&](const CheckResult& c) {
             if (c.status == CheckStatus::pass || c.status == CheckStatus::pending) return true;
             return c.status == CheckStatus::skipped &&
-                   ((c.is(CheckKind::tsan) && !options.tsan) ||
-                    (c.is(CheckKind::timing) && !options.timing) ||
-                    (c.is(CheckKind::asan) && !base.asan));
+                   ((c.is(CheckKind::tsan) && !reference.tsan) ||
+                    (c.is(CheckKind::timing) && !reference.timing) ||
+                    (c.is(CheckKind::asan) && !reference.asan) ||
+                    (c.is(CheckKind::explore) && !reference.explore));
         });
     };
-    VerifyRow r{e.id, "reference", "full marks", "", true, ""};
-    const int runs = std::max(options.runs, 1);
+    VerifyRow r{e.id, "reference", expected, "", true, ""};
+    runs = std::max(runs, 1);
     int regrades = 0;
     for (int run = 1; run <= runs; ++run) {
         const GradeReport ref = grade_to_a_verdict(grader, reference, progress, regrades);
@@ -153,7 +168,7 @@ VerifyRow verify_reference(const Exercise& e, Grader& grader, const VerifyOption
                             runs == 1 ? "" : fmt::format("run {} of {}: ", run, runs), rk.score,
                             rk.max_score, first_problem(rk));
     }
-    if (runs > 1) r.expected = fmt::format("full marks x{}", runs);
+    if (runs > 1) r.expected = fmt::format("{} x{}", expected, runs);
     if (!r.ok) r.why += regrade_note(regrades);
     r.seconds = seconds_since(start);
     return r;
@@ -247,8 +262,16 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
         base.jobs = options.jobs;
 
         const bool kata_timed = e->timing.has_value();
-        if (wanted(kata_timed))
-            emit(verify_reference(*e, grader, options, base, solutions, progress));
+        if (options.part == VerifyPart::all) {
+            emit(verify_reference(*e, grader, options.runs, ReferenceChecks::all, base, solutions,
+                                  progress));
+        } else if (options.part == VerifyPart::untimed) {
+            emit(verify_reference(*e, grader, 1, ReferenceChecks::all_but_timing, base, solutions,
+                                  progress));
+        } else if (kata_timed && options.timing) {
+            emit(verify_reference(*e, grader, options.runs, ReferenceChecks::timing_only, base,
+                                  solutions, progress));
+        }
         if (wanted(false)) emit(verify_stub(*e, grader, base, stubs, progress));
         for (const auto& dir : mutant_dirs(course, *e, options.mutant_filter)) {
             const MutantExpectation expect = load_mutant_expectation(dir / "expect.yaml");

@@ -308,10 +308,18 @@ class FakeVerifyParts : public FakeGrading {
               "format_version: 1\ndescription: broken\nfails: [tests]\n");
     }
 
+    /// Commands run while the reference was the staged code, during the last subjects() call.
+    std::vector<std::string> reference_commands_;
+
     std::vector<std::string> subjects(VerifyPart part) {
+        reference_commands_.clear();
         FakeProcessRunner runner([this](const ProcessSpec& spec) {
             std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
             const std::string staged((std::istreambuf_iterator<char>(in)), {});
+            if (staged.find("stub") == std::string::npos &&
+                staged.find("broken") == std::string::npos &&
+                staged.find("slow") == std::string::npos)
+                reference_commands_.push_back(fmt::format("{}", fmt::join(spec.argv, " ")));
             const bool fails_tests = staged.find("stub") != std::string::npos ||
                                      staged.find("broken") != std::string::npos;
             const double ratio = staged.find("slow") != std::string::npos ? 2.0 : 0.5;
@@ -332,29 +340,47 @@ class FakeVerifyParts : public FakeGrading {
 
     /// The untimed part on the "broken" mutant alone (and the stub): the mutant fails every
     /// test, the stub too.
+    /// The untimed part with the mutant "broken": its rows, and the commands run while the
+    /// mutant was the staged code (not those of the reference's and the stub's rows).
     VerifyRun verify_broken() {
-        FakeProcessRunner runner([this](const ProcessSpec& spec) {
+        std::vector<std::vector<std::string>> mutant_commands;
+        FakeProcessRunner runner([this, &mutant_commands](const ProcessSpec& spec) {
             std::ifstream in(root_ / "build/grade/stage/01-counter/counter.hpp");
             const std::string staged((std::istreambuf_iterator<char>(in)), {});
-            return toolchain(staged.find("broken") != std::string::npos ? 0 : 2, false, 2.0)(spec);
+            const bool broken = staged.find("broken") != std::string::npos;
+            if (broken) mutant_commands.push_back(spec.argv);
+            return toolchain(broken ? 0 : 2, false, 2.0)(spec);
         });
         Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
         VerifyOptions o;
         o.katas = {&course_.exercises[0]};
         o.part = VerifyPart::untimed;
         o.mutant_filter = "broken";
-        VerifyRun run{verify_course(course_, grader, o, {}), {}};
-        for (const auto& spec : runner.specs) run.commands.push_back(spec.argv);
-        return run;
+        return VerifyRun{verify_course(course_, grader, o, {}), mutant_commands};
     }
 };
 
 TEST_F(FakeVerifyParts, TheTimedPartHoldsEveryRowThatRunsTiming) {
+    // The reference's row here grades its tests and timing only.
     EXPECT_EQ(subjects(VerifyPart::timed), (std::vector<std::string>{"reference", "mutant slow"}));
+    bool benchmark = false;
+    for (const auto& c : reference_commands_) {
+        EXPECT_EQ(c.find("tsan"), std::string::npos) << c;
+        benchmark = benchmark || c.find("_bench") != std::string::npos;
+    }
+    EXPECT_TRUE(benchmark);
 }
 
 TEST_F(FakeVerifyParts, TheUntimedPartHoldsTheRest) {
-    EXPECT_EQ(subjects(VerifyPart::untimed), (std::vector<std::string>{"stub", "mutant broken"}));
+    // The reference's other checks (TSan, ASan, the explorer), graded beside other work.
+    EXPECT_EQ(subjects(VerifyPart::untimed),
+              (std::vector<std::string>{"reference", "stub", "mutant broken"}));
+    bool tsan = false;
+    for (const auto& c : reference_commands_) {
+        EXPECT_EQ(c.find("_bench"), std::string::npos) << c;
+        tsan = tsan || c.find("tsan") != std::string::npos;
+    }
+    EXPECT_TRUE(tsan);
 }
 
 TEST_F(FakeVerifyParts, AMutantOnlyTheTestsCatchStopsAtTheFirstFailure) {
@@ -373,7 +399,7 @@ TEST_F(FakeVerifyParts, ACheckThatOnlyMayFailIsNotRun) {
     write(root_ / "tests/mutants/counter/broken/expect.yaml",
           "format_version: 1\ndescription: broken\nfails: [tests]\nmay_fail: [tsan, timing]\n");
     const VerifyRun run = verify_broken();
-    ASSERT_EQ(run.rows.size(), 2u);
+    ASSERT_EQ(run.rows.size(), 3u);
     EXPECT_TRUE(run.rows.back().ok) << run.rows.back().why;
     for (const auto& argv : run.commands) {
         const std::string command = fmt::format("{}", fmt::join(argv, " "));
