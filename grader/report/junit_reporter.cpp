@@ -5,6 +5,7 @@
 // xUnit schema, junit-10.xsd, refuses it there).
 #include "report/markup_escape.hpp"
 #include "report/reporter.hpp"
+#include "report/source_location.hpp"
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
@@ -49,14 +50,18 @@ std::string details_text(const CheckResult& c) {
     return out;
 }
 
-void add_check(pugi::xml_node suite, const KataReport& k, const CheckResult& c) {
+void add_check(pugi::xml_node suite, const KataReport& k, const CheckResult& c,
+               const std::string& source) {
     pugi::xml_node tc = suite.append_child("testcase");
     tc.append_attribute("classname") = x(k.folder).c_str();
     tc.append_attribute("name") = x(c.name).c_str();
     tc.append_attribute("time") = fmt::format("{:.3f}", c.seconds).c_str();
-    // `file` (read by GitLab) where the check points at a line of the student's code.
-    if (!c.errors.empty())
-        tc.append_attribute("file") = x("exercises/" + c.errors.front().file).c_str();
+    // `file` and `line` (read by GitLab and Jenkins) wherever the check's evidence points at a
+    // line: a compiler error, a race's access, a failed assertion, a hung thread's frame.
+    if (const auto where = find_location(c)) {
+        tc.append_attribute("file") = x(repository_path(where->file, source)).c_str();
+        tc.append_attribute("line") = where->line;
+    }
     auto child = [&](const char* element, const std::string& message, const std::string& body) {
         pugi::xml_node n = tc.append_child(element);
         n.append_attribute("message") = x(message).c_str();
@@ -113,7 +118,7 @@ class JunitReporter final : public Reporter {
             score.append_attribute("name") = "score";
             score.append_attribute("value") =
                 fmt::format("{:.4g}/{:.4g}", k.score, k.max_score).c_str();
-            for (const auto& c : k.checks) add_check(suite, k, c);
+            for (const auto& c : k.checks) add_check(suite, k, c, report.source);
         }
         doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
     }
