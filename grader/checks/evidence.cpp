@@ -191,6 +191,45 @@ std::string count_tests(int passed, int total) {
     return fmt::format("{} of {} test{} pass", passed, total, total == 1 ? "" : "s");
 }
 
+std::string failure_headline(const std::vector<std::string>& lines) {
+    if (lines.empty()) return {};
+    auto trimmed = [](const std::string& l) {
+        const auto b = l.find_first_not_of(" \t");
+        const auto e = l.find_last_not_of(" \t\r");
+        return b == std::string::npos ? std::string() : l.substr(b, e - b + 1);
+    };
+    // GoogleTest's scaffolding is indented ("  c.value()", "    Which is: 0") or starts with
+    // one of its words; the harness's own message starts at the margin.
+    auto in_words = [&](const std::string& l) {
+        const std::string t = trimmed(l);
+        if (t.empty() || l.front() == ' ' || l.front() == '\t') return false;
+        for (const char* word : {"Expected", "Actual:", "Value of:", "Which is:"})
+            if (t.rfind(word, 0) == 0) return false;
+        const bool literal = (t.front() == '"' || t.front() == '\'') && t.back() == t.front() &&
+                             t.find(' ') == std::string::npos;
+        const bool number = t.find_first_not_of("0123456789.-+e") == std::string::npos;
+        return !literal && !number && t != "true" && t != "false";
+    };
+    std::size_t end = lines.size();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (trimmed(lines[i]).rfind("Google Test trace:", 0) == 0) {
+            end = i;
+            break;
+        }
+    }
+    for (std::size_t i = end; i-- > 0;) {
+        if (in_words(lines[i])) return lines[i];
+    }
+    // EXPECT_EQ(problem, "") says it only as the value: `Which is: "4 URLs were reported twice"`.
+    for (std::size_t i = end; i-- > 0;) {
+        const std::string t = trimmed(lines[i]);
+        if (t.rfind("Which is: \"", 0) == 0 && t.size() > 12 && t.back() == '"' &&
+            t.find(' ', 11) != std::string::npos)
+            return t.substr(11, t.size() - 12);
+    }
+    return lines.back();
+}
+
 std::vector<std::string> last_lines(const std::string& text, std::size_t n) {
     auto lines = lines_of(text);
     if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(n));

@@ -16,6 +16,12 @@ namespace interleave {
 
 std::vector<std::string> lines_of(const std::string& text);
 
+/// The sentence a GoogleTest failure leads with: its last line in words at the margin, skipping
+/// GoogleTest's scaffolding (a "Google Test trace:" section and what follows it, indented
+/// expressions and values, "Expected ..." lines, bare literals such as `""`); else the sentence
+/// quoted by a `Which is: "..."` (EXPECT_EQ(problem, "")); else the last line; empty for none.
+std::string failure_headline(const std::vector<std::string>& lines);
+
 /// The last `n` lines of `text` (all of them when there are fewer).
 std::vector<std::string> last_lines(const std::string& text, std::size_t n);
 

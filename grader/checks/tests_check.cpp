@@ -25,13 +25,14 @@ void judge_finished_run(CheckResult& c, const TestBinaryRun& run, const Workspac
         c.data["failed"].push_back(t.name);
     }
     c.message = count_tests(passed, total);
-    // Lead with the harness's plain-words message: the last line of the first failure.
+    // Lead with the harness's plain-words message: the first failure's last line in words.
     for (const auto& t : run.results->tests) {
         if (t.passed) continue;
         const auto failure_lines =
             t.failures.empty() ? std::vector<std::string>{} : lines_of(t.failures.front());
-        c.message += fmt::format(". First failure: {}: {}", t.name,
-                                 failure_lines.empty() ? "did not pass" : failure_lines.back());
+        c.message +=
+            fmt::format(". First failure: {}: {}", t.name,
+                        failure_lines.empty() ? "did not pass" : failure_headline(failure_lines));
         break;
     }
 }

@@ -53,6 +53,22 @@ TEST(JudgeTests, PointsInProportionToPassingTests) {
         << c.details[0];
 }
 
+TEST(FailureHeadline, IsTheLastLineInWords) {
+    // EXPECT_EQ(problem, "") ends with the literal; the sentence is the line before it.
+    EXPECT_EQ(failure_headline({"Expected equality of these values:", "  problem",
+                                "    Which is: \"4 URLs were reported twice\"", "  \"\""}),
+              "4 URLs were reported twice");
+    EXPECT_EQ(failure_headline({"Value of: ok", "  Actual: false", "Expected: true",
+                                "every file must be complete",
+                                "Google Test trace:", "shutdown_test.cpp:40: round 3"}),
+              "every file must be complete");
+    EXPECT_EQ(failure_headline(
+                  {"  c.value()", "    Which is: 0", "  2", "two increment() calls must give 2"}),
+              "two increment() calls must give 2");
+    EXPECT_EQ(failure_headline({"\"\""}), "\"\"");  // nothing better: the last line
+    EXPECT_EQ(failure_headline({}), "");
+}
+
 TEST(JudgeTests, AllPass) {
     const CheckResult c = judge_tests(finished_run(4, 0), 60, test_workspace());
     EXPECT_EQ(c.status, CheckStatus::pass);
