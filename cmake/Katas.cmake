@@ -27,8 +27,9 @@ endif()
 
 function(interleave_add_kata)
   cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;EXPLORE;STUDENT_SOURCES" ${ARGN})
-  if(NOT K_ID OR NOT K_DIR OR NOT K_TESTS)
-    message(FATAL_ERROR "interleave_add_kata needs ID, DIR and TESTS")
+  if(NOT K_ID OR NOT K_DIR OR NOT (K_TESTS OR K_EXPLORE))
+    message(FATAL_ERROR "interleave_add_kata needs ID, DIR and TESTS (or, for a kata of "
+                        "predictions, EXPLORE alone)")
   endif()
   set(student_dir "${KATA_SOURCE_ROOT}/${K_DIR}")
   set(student_sources "")
@@ -36,19 +37,21 @@ function(interleave_add_kata)
     list(APPEND student_sources "${student_dir}/${file}")
   endforeach()
 
-  add_executable(${K_ID}_tests ${K_TESTS} ${student_sources}
-                 $<TARGET_OBJECTS:kata_test_main> $<TARGET_OBJECTS:kata_result_channel>)
-  # The student's folder comes first so that its headers win over anything of the same name.
-  target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
-  target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
-  target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads rapidcheck)
-  target_precompile_headers(${K_ID}_tests REUSE_FROM kata_test_pch)
-  target_compile_options(${K_ID}_tests PRIVATE ${INTERLEAVE_TEST_OPTIMIZATION})
-  # Hidden tests live in harness/<NN-name>/hidden/ and join the test binary only when that
-  # folder exists: a student export leaves it out (exercise.yaml checks.tests.hidden).
-  file(GLOB hidden_tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/hidden/*.cpp")
-  if(hidden_tests)
-    target_sources(${K_ID}_tests PRIVATE ${hidden_tests})
+  if(K_TESTS)
+    add_executable(${K_ID}_tests ${K_TESTS} ${student_sources}
+                   $<TARGET_OBJECTS:kata_test_main> $<TARGET_OBJECTS:kata_result_channel>)
+    # The student's folder comes first so that its headers win over anything of the same name.
+    target_include_directories(${K_ID}_tests BEFORE PRIVATE "${student_dir}")
+    target_include_directories(${K_ID}_tests PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+    target_link_libraries(${K_ID}_tests PRIVATE GTest::gtest Threads::Threads rapidcheck)
+    target_precompile_headers(${K_ID}_tests REUSE_FROM kata_test_pch)
+    target_compile_options(${K_ID}_tests PRIVATE ${INTERLEAVE_TEST_OPTIMIZATION})
+    # Hidden tests live in harness/<NN-name>/hidden/ and join the test binary only when that
+    # folder exists: a student export leaves it out (exercise.yaml checks.tests.hidden).
+    file(GLOB hidden_tests CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/hidden/*.cpp")
+    if(hidden_tests)
+      target_sources(${K_ID}_tests PRIVATE ${hidden_tests})
+    endif()
   endif()
 
   if(INTERLEAVE_BENCHMARKS AND K_BENCH)

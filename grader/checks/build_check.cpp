@@ -120,6 +120,14 @@ CheckResult run_build_check(KataRun& k) {
         k.not_built = "not graded: the code includes files from outside its folder";
         return build;
     }
+    if (!e.tests_points) {
+        // A kata of predictions: the student's files are answers to read, not code to compile.
+        CheckResult build = skipped_check(CheckKind::build, 0);
+        build.status = CheckStatus::pass;
+        build.message = "nothing to compile: the answers are read, never run";
+        build.tamper = tamper;
+        return build;
+    }
     k.step("build");
     std::vector<std::string> targets{k.tests_target()};
     if (k.options.timing && e.timing) targets.push_back(k.bench_target());

@@ -16,6 +16,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -256,6 +257,32 @@ void start_explore_early(KataRun& k);
 /// details show the interleaving step by step and the command that replays it.
 CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& channel, int points,
                           const std::string& kata_id);
+
+/// One program's predicted outcomes (normalised: words separated by one space).
+struct PredictAnswer {
+    std::set<std::string> outcomes;
+    int line = 0;  ///< where the program's name is in the answers file
+};
+/// A student's answers file for checks.predict, or why it cannot be read.
+struct PredictAnswers {
+    std::map<std::string, PredictAnswer> programs;  ///< by program (scenario) name
+    std::string error;  ///< "answers.yaml line 4: LostUpdate.outcomes: expected a list ..."
+};
+
+/// Reads the predictions of `file` (its text): `Program: {outcomes: [...], why: ...}` per
+/// program; a problem is reported in `error` with the file, line and field, never thrown.
+PredictAnswers parse_predict_answers(const std::string& file, const std::string& text);
+
+/// Judges predictions against the explorer's `--outcomes` report: each program is worth an
+/// equal share, earned in full for the exact set, else in proportion to the outcomes right
+/// over every outcome either side named. Each missed outcome is shown with a schedule that
+/// reaches it; each impossible one with the number of schedules that never do.
+CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enumeration,
+                              const PredictAnswers& answers);
+
+/// Builds the kata's programs (tsan tree, `<id>_explore`), enumerates every schedule of each,
+/// and judges the student's answers file against the outcomes (checks.predict).
+CheckResult run_predict_check(KataRun& k);
 
 /// Runs the benchmark (once more when the first run is too noisy) and judges its ratios (or
 /// skipped: disabled).

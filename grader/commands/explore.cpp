@@ -42,6 +42,15 @@ class ExploreCommand final : public Command {
     int run(const GlobalOptions& global) override {
         GradingSession session(global);
         const Exercise& e = *select_katas(session.course(), {kata_}).front();
+        if (e.predict) {
+            // Listing the outcomes would answer the kata for the student.
+            fmt::print(stderr,
+                       "{} asks you to predict its programs' outcomes without running them: "
+                       "write them in {} and run `./kata check {}`, which shows each outcome "
+                       "you missed with a schedule that reaches it\n",
+                       e.id, e.predict->answers, e.id);
+            return 1;
+        }
         if (!e.explore) {
             fmt::print(stderr, "{} has no explore check (checks.explore in {})\n", e.id,
                        e.yaml_path.string());

@@ -39,7 +39,7 @@ std::vector<ListRow> list_rows(const Course& course, const StudentState& state, 
         const bool graded = it != state.katas.end() && it->second.graded;
         if (!graded) {
             row.last_score = "-";
-            row.next = "tests";
+            row.next = e.predict ? "predict" : "tests";
             row.status =
                 identical_to_stub(e, stubs, exercises_root) ? "not started" : "not checked yet";
         } else {

@@ -131,6 +131,26 @@ ExploreSpec read_explore(const YamlFields& x) {
     return spec;
 }
 
+/// checks.predict: {points, answers, seconds, runs}; `answers` must be a student file.
+PredictSpec read_predict(const YamlFields& x, const std::vector<std::string>& student_files) {
+    PredictSpec spec;
+    spec.points = read_points(x);
+    spec.answers = x.str_or("answers", spec.answers);
+    if (std::find(student_files.begin(), student_files.end(), spec.answers) ==
+        student_files.end()) {
+        x.fail("answers",
+               fmt::format("\"{}\" is not one of the kata's student_files", spec.answers));
+    }
+    spec.seconds = x.number_or("seconds", spec.seconds);
+    if (spec.seconds <= 0 || spec.seconds > 300) {
+        x.fail("seconds", "must be a number of seconds between 0 and 300");
+    }
+    spec.runs = x.integer_or("runs", spec.runs);
+    if (spec.runs < 1) x.fail("runs", "must be at least 1");
+    x.reject_unknown();
+    return spec;
+}
+
 /// checks.manual: {points, file, title, placeholder}; `file` must be a student file.
 ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& student_files) {
     ManualSpec spec;
@@ -139,7 +159,7 @@ ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& stud
     if (std::find(student_files.begin(), student_files.end(), spec.file) == student_files.end()) {
         m.fail("file", fmt::format("\"{}\" is not one of the kata's student_files", spec.file));
     }
-    for (const char* taken : {"build", "tests", "tsan", "explore", "timing", "asan"}) {
+    for (const char* taken : {"build", "tests", "tsan", "explore", "timing", "asan", "predict"}) {
         if (spec.check_name() == taken)
             m.fail("file", fmt::format("\"{}\" would name the check `{}`, which the grader uses",
                                        spec.file, taken));
@@ -161,7 +181,8 @@ std::string ManualSpec::check_name() const {
 
 int Exercise::max_points() const {
     return tests_points.value_or(0) + tsan_points.value_or(0) + (timing ? timing->points : 0) +
-           asan_points.value_or(0) + (explore ? explore->points : 0);
+           asan_points.value_or(0) + (explore ? explore->points : 0) +
+           (predict ? predict->points : 0);
 }
 
 const Exercise* Course::find(const std::string& id_or_folder) const {
@@ -223,9 +244,17 @@ Exercise load_exercise(const fs::path& yaml_path, const std::string& folder,
         e.asan_points = read_points(a);
         a.reject_unknown();
     }
+    if (checks.has("predict")) e.predict = read_predict(checks.map("predict"), e.student_files);
     if (checks.has("manual")) e.manual = read_manual(checks.map("manual"), e.student_files);
     checks.reject_unknown();
-    if (!e.tests_points) checks.fail("tests", "every kata needs a tests check");
+    if (!e.tests_points && !e.predict)
+        checks.fail("tests",
+                    "every kata needs a tests check (or, for a kata of predictions, a "
+                    "predict check)");
+    if (e.predict && (e.tests_points || e.tsan_points || e.asan_points || e.timing || e.explore))
+        checks.fail("predict",
+                    "a kata of predictions runs no student code: it has no tests, tsan, asan, "
+                    "explore or timing check");
     e.hints = f.strings_or("hints");
     f.reject_unknown();
     return e;
@@ -320,15 +349,16 @@ MutantExpectation load_mutant_expectation(const fs::path& yaml_path) {
     m.fails = f.strings("fails");
     if (m.fails.empty()) f.fail("fails", "name at least one check that must fail");
     m.may_fail = f.strings_or("may_fail");
-    static const std::vector<std::string> known{"build",   "tests",  "tsan",
-                                                "explore", "timing", "asan"};
+    static const std::vector<std::string> known{"build",  "tests", "tsan",   "explore",
+                                                "timing", "asan",  "predict"};
     for (const auto* list : {&m.fails, &m.may_fail}) {
         for (const auto& check : *list) {
             if (std::find(known.begin(), known.end(), check) == known.end()) {
-                f.fail(list == &m.fails ? "fails" : "may_fail",
-                       fmt::format(
-                           "unknown check \"{}\" (build, tests, tsan, explore, timing or asan)",
-                           check));
+                f.fail(
+                    list == &m.fails ? "fails" : "may_fail",
+                    fmt::format("unknown check \"{}\" (build, tests, tsan, explore, timing, asan "
+                                "or predict)",
+                                check));
             }
         }
     }

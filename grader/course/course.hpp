@@ -67,6 +67,19 @@ struct ExploreSpec {
     int runs = 2000;
 };
 
+/// checks.predict: a kata whose student predicts, without running them, every outcome of the
+/// harness's small programs (harness/NN-name/*_explore.cpp, scenarios with EXPLORE_OBSERVE);
+/// the explorer enumerates every interleaving to find the true sets. Answers are read, never
+/// run: such a kata has no tests check.
+struct PredictSpec {
+    int points = 0;
+    /// The student file (YAML) holding the predictions, one of student_files.
+    std::string answers = "answers.yaml";
+    /// Wall-time budget of the enumeration, and most schedules per program.
+    double seconds = 30;
+    int runs = 200000;
+};
+
 struct Exercise {
     std::string id;
     std::string folder;  ///< "01-counter"
@@ -91,6 +104,8 @@ struct Exercise {
     /// checks.tests.uses_every_core: the tests keep every core busy (stress tests whose threads
     /// must run at once), so the sanitizer trees compile after them, not beside them.
     bool tests_use_every_core = false;
+    /// checks.predict: the outcomes of the harness's programs, predicted in a YAML file.
+    std::optional<PredictSpec> predict;
     /// checks.manual, graded by hand; not part of max_points().
     std::optional<ManualSpec> manual;
 

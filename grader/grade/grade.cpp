@@ -123,9 +123,17 @@ KataReport Grader::grade_kata(const Exercise& e, const GradeOptions& options,
     kata.title = e.title;
     KataRun k{runner_,  ws_, e,  options, containment, BuildDriver(runner_, ws_, options.jobs),
               progress, {},  {}, {},      {},          {}};
-    // The plan: build and tests always; tsan, explore, asan and timing where exercise.yaml has
-    // them.
+    // The plan: build and tests always (predict instead, for a kata of predictions); tsan,
+    // explore, asan and timing where exercise.yaml has them.
     kata.checks.push_back(run_build_check(k));
+    if (e.predict) {
+        // A kata of predictions runs no student code: its one check reads the answers.
+        kata.checks.push_back(k.not_built.empty() ? run_predict_check(k)
+                                                  : skipped_check(CheckKind::predict,
+                                                                  e.predict->points, k.not_built));
+        score_kata(kata);
+        return kata;
+    }
     if (k.not_built.empty() && !e.tests_use_every_core) {
         // The sanitizer trees compile at the lowest priority while the release tests run (on
         // the cores their waits leave free).

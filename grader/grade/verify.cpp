@@ -188,13 +188,16 @@ VerifyRow verify_stub(const Exercise& e, Grader& grader, const GradeOptions& bas
     stub.explore = false;
     const GradeReport st = grader.grade(stub, progress);
     const KataReport& sk = st.katas.front();
-    const CheckResult* tests = sk.find("tests");
-    VerifyRow s{e.id, "stub", "0 on tests", summarise_checks(sk), false, ""};
+    // A kata of predictions has no tests: its answers template must score 0 on predict.
+    const char* primary = e.predict ? "predict" : "tests";
+    const CheckResult* tests = sk.find(primary);
+    VerifyRow s{e.id, "stub", fmt::format("0 on {}", primary), summarise_checks(sk), false, ""};
     const CheckResult* build = sk.find("build");
     s.ok = build != nullptr && build->status == CheckStatus::pass && tests != nullptr &&
            tests->score == 0 && tests->status == CheckStatus::fail;
     if (!s.ok) {
-        s.why = tests == nullptr ? "no tests check" : fmt::format("tests: {}", tests->message);
+        s.why = tests == nullptr ? fmt::format("no {} check", primary)
+                                 : fmt::format("{}: {}", primary, tests->message);
         if (build != nullptr && build->status != CheckStatus::pass)
             s.why = "the stub must compile: " + build->message;
     }

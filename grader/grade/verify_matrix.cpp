@@ -8,14 +8,20 @@
 namespace interleave {
 
 std::string mutant_matrix(const std::vector<VerifyRow>& rows) {
-    static const std::vector<std::string> columns{"build",   "tests", "tsan",
-                                                  "explore", "asan",  "timing"};
+    static const std::vector<std::string> code_columns{"build",   "tests", "tsan",
+                                                       "explore", "asan",  "timing"};
+    // A kata of predictions runs no code: build (reading the answers) and predict are its checks.
+    static const std::vector<std::string> predict_columns{"build", "predict"};
+    std::vector<std::string> columns = code_columns;
     std::string out;
     std::string kata;
     for (const auto& r : rows) {
         if (r.subject.rfind("mutant ", 0) != 0) continue;
         if (r.kata != kata) {
             kata = r.kata;
+            const bool predicts = std::any_of(r.checks.begin(), r.checks.end(),
+                                              [](const auto& c) { return c.first == "predict"; });
+            columns = predicts ? predict_columns : code_columns;
             out += fmt::format("\n{:<28}", kata);
             for (const auto& c : columns) out += fmt::format(" {:^7}", c);
             out += "\n";

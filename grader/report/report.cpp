@@ -34,6 +34,8 @@ const char* check_name(CheckKind kind) {
             return "asan";
         case CheckKind::timing:
             return "timing";
+        case CheckKind::predict:
+            return "predict";
     }
     return "build";
 }

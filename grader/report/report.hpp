@@ -19,9 +19,10 @@ std::string to_string(CheckStatus status);
 
 /// The automatic checks, in the order a kata runs them (a manual check is named by its
 /// exercise.yaml instead).
-enum class CheckKind { build, tests, tsan, explore, asan, timing };
+enum class CheckKind { build, tests, tsan, explore, asan, timing, predict };
 
-/// "build", "tests", "tsan", "explore", "asan", "timing": the check's name in every report format.
+/// "build", "tests", "tsan", "explore", "asan", "timing", "predict": the check's name in every
+/// report format.
 const char* check_name(CheckKind kind);
 
 /// One timing comparison as judged: the measured ratio against its thresholds.

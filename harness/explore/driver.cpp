@@ -412,28 +412,36 @@ SearchResult search(const Scenario& s, const Budget& budget, int bound, int dept
     return out;
 }
 
+/// One outcome of a scenario, as `--outcomes` lists it.
+struct SeenOutcome {
+    std::string text;  ///< what the scenario observed, or the failure's kind ("deadlock")
+    int schedules = 0;
+    std::map<std::uint32_t, int> witness;  ///< the schedule with the fewest switches reaching it
+};
+
 /// Every outcome a scenario can observe (explore::observe), over every schedule (no bound on
-/// preemptions): for litmus tests and predict-the-outcome katas.
-int enumerate_outcomes(const Scenario& s, const Budget& budget) {
-    std::map<std::string, std::pair<int, std::string>> seen;  // outcome -> count, one replay token
-    int runs = 0;
-    const bool complete = bounded_search(s, budget, budget.runs, 1 << 20, runs, [&](RunResult r) {
-        std::string what = is_failure(r.outcome) ? std::string(outcome_name(r.outcome)) + ": " +
-                                                       r.message.substr(0, r.message.find('\n'))
-                           : r.observed.empty() ? "(nothing observed)"
-                                                : r.observed;
-        auto& entry = seen[what];
-        if (entry.first++ == 0) entry.second = token_of(switches_of(r.decisions));
+/// preemptions): for litmus tests and predict-the-outcome katas. A schedule that fails (a
+/// deadlock, a failed check, a crash) counts as the outcome named by its kind. Returns the
+/// outcomes in text order and whether every schedule was run.
+std::vector<SeenOutcome> enumerate_outcomes(const Scenario& s, const Budget& budget, int& runs,
+                                            bool& complete) {
+    std::map<std::string, SeenOutcome> seen;
+    runs = 0;
+    complete = bounded_search(s, budget, budget.runs, 1 << 20, runs, [&](RunResult r) {
+        std::string what = is_failure(r.outcome) ? std::string(outcome_name(r.outcome))
+                           : r.observed.empty()  ? "(nothing observed)"
+                                                 : r.observed;
+        SeenOutcome& entry = seen[what];
+        auto switches = switches_of(r.decisions);
+        if (entry.schedules++ == 0 || switches.size() < entry.witness.size()) {
+            entry.text = what;
+            entry.witness = std::move(switches);
+        }
         return true;
     });
-    std::printf("%s: %zu outcome%s over %d schedules%s\n", s.name, seen.size(),
-                seen.size() == 1 ? "" : "s", runs,
-                complete ? " (every schedule)" : " (budget spent: there may be more)");
-    for (const auto& [what, entry] : seen) {
-        std::printf("  %-30s %6d schedules, e.g. --replay %s\n", what.c_str(), entry.first,
-                    entry.second.c_str());
-    }
-    return complete ? 0 : 3;
+    std::vector<SeenOutcome> out;
+    for (auto& [text, entry] : seen) out.push_back(std::move(entry));
+    return out;
 }
 
 /// Removes context switches one at a time while the run still fails the same way.
@@ -616,6 +624,12 @@ std::string value_text(const Event& e) {
     switch (e.op) {
         case Op::Load:
         case Op::Store:
+            std::snprintf(b, sizeof b, "%lld", static_cast<long long>(e.value));
+            return b;
+        case Op::Read:
+        case Op::Write:
+            // Plain memory: the value when the access was of a whole integer.
+            if (e.value2 != 1) return "";
             std::snprintf(b, sizeof b, "%lld", static_cast<long long>(e.value));
             return b;
         case Op::Exchange:
@@ -825,7 +839,50 @@ int main(int argc, char** argv) {
                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::chrono::duration<double>(args.seconds)),
                             args.runs};
-        for (const Scenario* s : chosen) rc = std::max(rc, enumerate_outcomes(*s, budget));
+        nlohmann::json report = {{"format_version", 1}, {"scenarios", nlohmann::json::array()}};
+        for (const Scenario* s : chosen) {
+            int runs = 0;
+            bool complete = false;
+            const auto outcomes = enumerate_outcomes(*s, budget, runs, complete);
+            if (!complete) rc = 3;
+            std::printf("%s: %zu outcome%s over %d schedules%s\n", s->name, outcomes.size(),
+                        outcomes.size() == 1 ? "" : "s", runs,
+                        complete ? " (every schedule)" : " (budget spent: there may be more)");
+            nlohmann::json entry = {{"name", s->name},
+                                    {"description", s->description},
+                                    {"schedules", runs},
+                                    {"complete", complete},
+                                    {"outcomes", nlohmann::json::array()}};
+            for (const SeenOutcome& o : outcomes) {
+                const std::string token = token_of(o.witness);
+                std::printf("  %-30s %6d schedules, e.g. --replay %s\n", o.text.c_str(),
+                            o.schedules, token.c_str());
+                // The witness again, with its steps: what a student who missed this outcome reads.
+                SwitchPolicy policy(o.witness);
+                const RunResult witness = run_once(*s, policy, true);
+                std::size_t hidden = 0;
+                nlohmann::json steps = nlohmann::json::array();
+                for (const Step& st : steps_of(witness, 40, hidden)) {
+                    steps.push_back({{"step", st.number},
+                                     {"thread", st.thread},
+                                     {"operation", st.operation},
+                                     {"value", st.value},
+                                     {"where", st.where},
+                                     {"source", st.source}});
+                }
+                entry["outcomes"].push_back({{"outcome", o.text},
+                                             {"schedules", o.schedules},
+                                             {"replay", token},
+                                             {"steps_hidden", hidden},
+                                             {"steps", steps}});
+            }
+            report["scenarios"].push_back(std::move(entry));
+        }
+        const std::string text =
+            report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (!args.json.empty()) std::ofstream(args.json) << text << "\n";
+        kata_support::send_block("outcomes", text);
+        kata_support::send_record("finished");
         return rc;
     }
 

@@ -21,6 +21,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <initializer_list>
 #include <typeinfo>
@@ -63,6 +64,11 @@ struct Thread {
     void* arg = nullptr;
     std::uint64_t shadow[64];
     int depth = 0;
+    // A plain write recorded before it happened (the instrumentation calls in first): its value
+    // is read back at the thread's next event, once the store is done.
+    const void* written = nullptr;
+    unsigned written_size = 0;
+    Event* write_event = nullptr;
 };
 
 enum class Kind : std::uint8_t { Mutex, RwLock, Condition };
@@ -198,8 +204,45 @@ int object_of(const void* address, Kind kind) {
     return g.object_count++;
 }
 
+/// The signed integer of `size` bytes (1, 2, 4 or 8) at `address`.
+std::int64_t plain_value(const void* address, unsigned size) {
+    switch (size) {
+        case 1: {
+            std::int8_t v;
+            std::memcpy(&v, address, 1);
+            return v;
+        }
+        case 2: {
+            std::int16_t v;
+            std::memcpy(&v, address, 2);
+            return v;
+        }
+        case 4: {
+            std::int32_t v;
+            std::memcpy(&v, address, 4);
+            return v;
+        }
+        default: {
+            std::int64_t v;
+            std::memcpy(&v, address, 8);
+            return v;
+        }
+    }
+}
+
+/// Fills in the value of the running thread's last plain write, now that it is done.
+void settle_plain_write() {
+    if (tl_self < 0) return;
+    Thread& t = g.threads[tl_self];
+    if (t.write_event == nullptr) return;
+    t.write_event->value = plain_value(t.written, t.written_size);
+    t.write_event->value2 = 1;  // the value is known
+    t.write_event = nullptr;
+}
+
 /// Records what thread `self` just did; `frames` from the caller, or a backtrace.
 Event* record(Op op, int object, std::int64_t value, std::int64_t value2, const void* pc) {
+    settle_plain_write();
     if (g.log->events >= kMaxEvents) return nullptr;
     Event& e = g.log->event[g.log->events++];
     e.step = g.log->decisions;
@@ -391,6 +434,8 @@ const char* describe_wait(const Thread& t, char* buffer, std::size_t size) {
 /// The scheduling point: `me` has set its own status; returns once `me` holds the turn again
 /// (at once when the policy keeps it running). A finished thread hands over and returns.
 void reschedule(int me) {
+    // A plain write of `me` is done by now and no other thread has run since: its value.
+    settle_plain_write();
     if (g.log->decisions >= g.options.max_steps || g.log->decisions >= kMaxDecisions) {
         set_message(
             "the run took more than %u scheduling steps: a thread may spin forever waiting for "
@@ -886,11 +931,25 @@ void __tsan_func_exit() {
     if (t.depth > 0) --t.depth;
 }
 
-static void access(bool write, const void* pc) {
+/// A plain read or write of `size` bytes at `address` (size 0: a range, value unknown). With
+/// memory points each is a scheduling point and an event with its value (value2 = 1 when known):
+/// a read's before it happens, a write's once it is done (settle_plain_write).
+static void access(bool write, const void* pc, const void* address, unsigned size) {
     if (!managed()) return;
     if (g.options.memory_points) {
         point(write);
-        record(write ? Op::Write : Op::Read, -1, 0, 0, pc);
+        if (write) {
+            settle_plain_write();
+            Event* e = record(Op::Write, -1, 0, 0, pc);
+            if (e != nullptr && size > 0) {
+                Thread& t = g.threads[tl_self];
+                t.written = address;
+                t.written_size = size;
+                t.write_event = e;
+            }
+        } else {
+            record(Op::Read, -1, size > 0 ? plain_value(address, size) : 0, size > 0 ? 1 : 0, pc);
+        }
         return;
     }
     // Without memory points a plain spin loop (`while (!flag) {}`) would never give the turn
@@ -898,30 +957,30 @@ static void access(bool write, const void* pc) {
     if ((++g.accesses & 1023u) == 0) point(false);
 }
 
-#define EXPLORE_ACCESS(size)                        \
-    void __tsan_read##size(void*) {                 \
-        access(false, __builtin_return_address(0)); \
-    }                                               \
-    void __tsan_write##size(void*) {                \
-        access(true, __builtin_return_address(0));  \
-    }                                               \
-    void __tsan_unaligned_read##size(void*) {       \
-        access(false, __builtin_return_address(0)); \
-    }                                               \
-    void __tsan_unaligned_write##size(void*) {      \
-        access(true, __builtin_return_address(0));  \
+#define EXPLORE_ACCESS(size, known)                           \
+    void __tsan_read##size(void* a) {                         \
+        access(false, __builtin_return_address(0), a, known); \
+    }                                                         \
+    void __tsan_write##size(void* a) {                        \
+        access(true, __builtin_return_address(0), a, known);  \
+    }                                                         \
+    void __tsan_unaligned_read##size(void* a) {               \
+        access(false, __builtin_return_address(0), a, known); \
+    }                                                         \
+    void __tsan_unaligned_write##size(void* a) {              \
+        access(true, __builtin_return_address(0), a, known);  \
     }
-EXPLORE_ACCESS(1)
-EXPLORE_ACCESS(2)
-EXPLORE_ACCESS(4)
-EXPLORE_ACCESS(8)
-EXPLORE_ACCESS(16)
+EXPLORE_ACCESS(1, 1)
+EXPLORE_ACCESS(2, 2)
+EXPLORE_ACCESS(4, 4)
+EXPLORE_ACCESS(8, 8)
+EXPLORE_ACCESS(16, 0)
 #undef EXPLORE_ACCESS
-void __tsan_read_range(void*, unsigned long) {
-    access(false, __builtin_return_address(0));
+void __tsan_read_range(void* a, unsigned long) {
+    access(false, __builtin_return_address(0), a, 0);
 }
-void __tsan_write_range(void*, unsigned long) {
-    access(true, __builtin_return_address(0));
+void __tsan_write_range(void* a, unsigned long) {
+    access(true, __builtin_return_address(0), a, 0);
 }
 void __tsan_vptr_read(void**) {}
 void __tsan_vptr_update(void**, void*) {}

@@ -43,7 +43,7 @@ if [[ "$sb" != "r1=0 r2=1,r1=1 r2=0,r1=1 r2=1," ]]; then
     echo "FAIL StoreBuffering: [$sb], expected the three outcomes but r1=0 r2=0"
     failures=$((failures + 1))
 fi
-expect LockOrderInversion "deadlock: finished" budget
+expect LockOrderInversion "deadlock finished" budget
 expect TimedWaitTimesOut "woken=0"
 
 # A failing schedule is found, shrunk, and replays to the same failure.

@@ -31,6 +31,7 @@ std::string graded_by(const Exercise& e) {
     if (e.explore) add("explore", e.explore->points);
     add("asan", e.asan_points);
     if (e.timing) add("timing", e.timing->points);
+    if (e.predict) add("predict", e.predict->points);
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
     if (e.manual)

@@ -88,8 +88,13 @@ int register_kata(const char* id);
 [[maybe_unused]] static const int explore_kata_ = ::explore::register_kata(KATA_ID);
 #endif
 #if defined(KATA_STUDENT_DIR) && defined(KATA_HARNESS_DIR)
+// A kata whose programs are the harness's own code (predict the outcome: the student writes no
+// code) defines EXPLORE_PROGRAMS_ARE_THE_HARNESS first: the harness's lines are then the ones
+// shown, every operation of them.
+#if !defined(EXPLORE_PROGRAMS_ARE_THE_HARNESS)
 [[maybe_unused]] static const int explore_focus_student_ =
     ::explore::register_focus(KATA_STUDENT_DIR);
+#endif
 [[maybe_unused]] static const int explore_focus_harness_ =
     ::explore::register_focus(KATA_HARNESS_DIR);
 #endif
