@@ -54,12 +54,12 @@ ServerConfig slow_config(std::size_t urls, std::chrono::microseconds chunk) {
     return c;
 }
 
-void expect_common(const Run& run) {
-    EXPECT_EQ(exactly_once(run), "");
-    EXPECT_EQ(disk_matches_reports(run), "");
-    EXPECT_EQ(clean_return(run), "");
-    EXPECT_EQ(handler_behaved(run), "");
-    EXPECT_EQ(progress_ok(run), "");
+void expect_common(const Run& run, const std::string& context = "") {
+    GS_EXPECT_OK(handler_behaved(run), context);
+    GS_EXPECT_OK(exactly_once(run), context);
+    GS_EXPECT_OK(disk_matches_reports(run), context);
+    GS_EXPECT_OK(clean_return(run), context);
+    GS_EXPECT_OK(progress_ok(run), context);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ void expect_common(const Run& run) {
 // max_parallel requests were ever open.
 TEST(Download, EveryUrlOnceEveryFileCompleteWithinTheLimit) {
     auto run = run_download("complete", mixed_config(11, 48), base_options());
-    if (run->return_us < 0) return;
+    if (!run->usable) return;
     expect_common(*run);
     EXPECT_LE(run->server->peak_in_flight(), static_cast<std::int64_t>(run->opt.max_parallel))
         << run->server->peak_in_flight() << " requests were open at once; options.max_parallel is "
@@ -101,7 +101,7 @@ TEST(Download, RetriesWithBackoffTimesOutStallsAndGivesUp) {
     cfg.transient_fraction = 0.3;
     cfg.stall_fraction = 0.15;
     auto run = run_download("retries", cfg, opt);
-    if (run->return_us < 0) return;
+    if (!run->usable) return;
     expect_common(*run);
     int checked_transient = 0, checked_stall = 0;
     for (std::size_t i = 0; i < run->by_url.size(); ++i) {
@@ -143,7 +143,9 @@ TEST(Download, RetriesWithBackoffTimesOutStallsAndGivesUp) {
             const std::int64_t took = log[0].end_us - log[0].start_us;
             EXPECT_STREQ(kata::dl::to_string(log[0].error), "timeout")
                 << name << "'s first request stalls: it should end at its deadline";
-            EXPECT_LE(took, opt.request_timeout.count() * 1000 + 60000)
+            // A stall lasts until the deadline ends it; the slack only absorbs a busy machine
+            // (measured: up to 680 ms late at a load average of 10 on 2 cores).
+            EXPECT_LE(took, opt.request_timeout.count() * 1000 + 1000000)
                 << name << "'s first request stalled and ended after " << ms(took)
                 << "; its deadline should be its start + request_timeout ("
                 << opt.request_timeout.count() << " ms).";
@@ -165,7 +167,7 @@ TEST(Progress, RateLimitedMonotonicWithFinalTotals) {
     cfg.min_chunks = 12;
     cfg.max_chunks = 24;
     auto run = run_download("progress", cfg, opt);
-    if (run->return_us < 0) return;
+    if (!run->usable) return;
     expect_common(*run);
     const std::int64_t took = run->return_us - run->call_us;
     EXPECT_GE(static_cast<std::int64_t>(run->lines.size()), took / 150000)
@@ -183,7 +185,7 @@ TEST(Progress, RateLimitedMonotonicWithFinalTotals) {
 // call returns by the deadline at the latest (how much sooner is what the timing check grades).
 TEST(Shutdown, FirstSignalStopsNewWorkAndLetsInFlightFinish) {
     for (std::int64_t k : {1, 5, 13}) {
-        SCOPED_TRACE("signal at the start of request " + std::to_string(k));
+        const std::string context = "signal at the start of request " + std::to_string(k) + ": ";
         Options opt = base_options();
         opt.drain_deadline = 400ms;
         ServerConfig cfg = mixed_config(31 + static_cast<std::uint64_t>(k), 60);
@@ -193,10 +195,10 @@ TEST(Shutdown, FirstSignalStopsNewWorkAndLetsInFlightFinish) {
         Plan plan;
         plan.signal_at_start = k;
         auto run = run_download("first-signal", cfg, opt, plan);
-        if (run->return_us < 0) return;
-        expect_common(*run);
-        EXPECT_EQ(stopped_in_time(*run), "");
-        EXPECT_EQ(in_flight_allowed_to_finish(*run), "");
+        if (!run->usable) return;
+        expect_common(*run, context);
+        GS_EXPECT_OK(stopped_in_time(*run), context);
+        GS_EXPECT_OK(in_flight_allowed_to_finish(*run), context);
         std::size_t cancelled = 0;
         for (const auto& o : run->outcomes)
             if (o.kind == Reporter::Kind::cancelled) ++cancelled;
@@ -217,9 +219,9 @@ TEST(Shutdown, CancelsWhatRemainsAtTheDeadline) {
     plan.signal_at_start = 4;
     plan.hook_signal = SIGTERM;
     auto run = run_download("deadline", slow_config(12, 5000us), opt, plan);
-    if (run->return_us < 0) return;
+    if (!run->usable) return;
     expect_common(*run);
-    EXPECT_EQ(stopped_in_time(*run), "");
+    GS_EXPECT_OK(stopped_in_time(*run), "");
     for (std::size_t i = 0; i < run->by_url.size(); ++i) {
         const Reporter::Outcome* o = outcome_of(*run, i);
         if (o != nullptr && run->server->attempts(i) > 0) {
@@ -241,24 +243,91 @@ TEST(Shutdown, SecondSignalCancelsAtOnce) {
     Plan plan;
     plan.signal_at_start = 4;
     plan.hook_signal = SIGTERM;
-    plan.during = [](Server& server) {
+    plan.during = [](Server& server, const std::atomic<bool>& returned) {
+        if (!wait_first_request(server, returned)) return;
         const auto give_up = std::chrono::steady_clock::now() + 2s;
-        while (SignalScope::calls() == 0 && std::chrono::steady_clock::now() < give_up)
+        while (SignalScope::calls() == 0 && !returned.load() &&
+               std::chrono::steady_clock::now() < give_up)
             std::this_thread::sleep_for(1ms);
-        (void)server;
+        if (SignalScope::calls() == 0) return;
         std::this_thread::sleep_for(20ms);
-        ::kill(::getpid(), SIGINT);
+        send_signal(SIGINT);
     };
     auto run = run_download("second-signal", slow_config(8, 10000us), opt, plan);
-    if (run->return_us < 0) return;
+    if (!run->usable) return;
     expect_common(*run);
-    ASSERT_GE(run->handler_calls, 2) << "the handler saw fewer than two signals (harness problem)";
+    if (run->handler_calls < 2) {
+        GS_EXPECT_OK(handler_behaved(*run), "");
+        GS_EXPECT_OK(stopped_in_time(*run), "");
+        ADD_FAILURE() << "the harness's handler saw " << run->handler_calls
+                      << " signals of the two sent: did download_all() install a handler of its "
+                         "own, or block SIGINT and SIGTERM? The harness installs "
+                         "on_shutdown_signal for you";
+        return;
+    }
     const std::int64_t after = run->return_us - run->second_signal_us;
     EXPECT_LE(after, kSlackUs)
         << "download_all() returned " << ms(after) << " after the second signal (the first came "
         << ms(run->second_signal_us - run->first_signal_us)
         << " earlier; the drain deadline is 1.5 s): a second signal must cancel the requests in "
            "flight at once, without waiting for the deadline.";
+}
+
+// Every first request breaks off after a few milliseconds and the backoff before its retry is
+// 300 ms: SIGINT arrives while all four workers wait out their backoff, with a drain deadline of
+// 40 ms. No retry may start after the signal (a retry is a new request), and download_all() must
+// return by the deadline plus the slack, not when the backoff ends: a backoff slept with
+// sleep_for() neither notices the shutdown nor lets the call return. (How much sooner than the
+// deadline it returns is the timing check's business.)
+TEST(Shutdown, RetryWaitingOutItsBackoffIsNotStarted) {
+    Options opt = base_options();
+    opt.retry.first_backoff = 300ms;
+    opt.drain_deadline = 40ms;
+    ServerConfig cfg = mixed_config(41, 8);
+    cfg.transient_fraction = 1.0;
+    cfg.not_found_fraction = cfg.stall_fraction = 0.0;
+    cfg.min_chunks = 4;
+    cfg.max_chunks = 8;
+    Plan plan;
+    plan.during = [](Server& server, const std::atomic<bool>& returned) {
+        if (!wait_first_request(server, returned)) return;
+        // Wait until the first requests have all broken off (every worker in its backoff).
+        const auto give_up = std::chrono::steady_clock::now() + 100ms;
+        while (!(server.started() >= 4 && server.in_flight() == 0) && !returned.load() &&
+               std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(200us);
+        std::this_thread::sleep_for(10ms);
+        send_signal(SIGINT);
+    };
+    auto run = run_download("backoff", cfg, opt, plan);
+    if (!run->usable) return;
+    expect_common(*run);
+    GS_EXPECT_OK(stopped_in_time(*run), "");
+    if (run->handler_calls == 0) return;
+    std::size_t retried = 0;
+    std::string example;
+    for (std::size_t i = 0; i < run->by_url.size(); ++i) {
+        const auto log = run->server->attempt_log(i);
+        for (std::size_t a = 1; a < log.size(); ++a) {
+            if (log[a].seq > run->first_signal_exit_seq) {
+                ++retried;
+                if (example.empty())
+                    example = kata::dl::file_name(run->server->urls()[i]) + "'s retry started " +
+                              ms(log[a].start_us - run->first_signal_exit_us) + " after it";
+            }
+        }
+    }
+    EXPECT_EQ(retried, 0u)
+        << retried << " retries started after the signal (" << example
+        << "): a retry waiting out its backoff must give up when the shutdown begins (wait on a "
+           "condition variable with a timeout and a 'stopping' predicate, not sleep_for()).";
+    const std::int64_t took = run->return_us - run->first_signal_us;
+    const std::int64_t limit = opt.drain_deadline.count() * 1000 + kSlackUs;
+    EXPECT_LE(took, limit) << "download_all() returned " << ms(took)
+                           << " after the signal (drain deadline 40 ms), while every worker waited "
+                              "out a 300 ms backoff: a backoff must end when the shutdown begins "
+                              "(a condition variable wait with a 'stopping' predicate), not run "
+                              "its course.";
 }
 
 // Five runs, each with a seeded random moment for the signal (SIGINT or SIGTERM, sent by the
@@ -269,24 +338,23 @@ TEST(Shutdown, AtRandomMoments) {
     for (int round = 0; round < 5; ++round) {
         const auto delay = std::chrono::microseconds(rng() % 60000);
         const int signo = rng() % 2 == 0 ? SIGINT : SIGTERM;
-        SCOPED_TRACE("round " + std::to_string(round) + ": " +
-                     (signo == SIGINT ? "SIGINT" : "SIGTERM") + " after " + ms(delay.count()));
+        const std::string context = "round " + std::to_string(round) + ", " +
+                                    (signo == SIGINT ? "SIGINT" : "SIGTERM") + " " +
+                                    ms(delay.count()) + " after the first request: ";
         Options opt = base_options();
         opt.drain_deadline = 30ms;
         Plan plan;
-        plan.during = [delay, signo](Server& server) {
+        plan.during = [delay, signo](Server& server, const std::atomic<bool>& returned) {
             // Counted from the first request: a signal that comes before download_all() has
             // even begun is not a shutdown of a running program.
-            const auto give_up = std::chrono::steady_clock::now() + 2s;
-            while (server.started() == 0 && std::chrono::steady_clock::now() < give_up)
-                std::this_thread::sleep_for(200us);
+            if (!wait_first_request(server, returned)) return;
             std::this_thread::sleep_for(delay);
-            ::kill(::getpid(), signo);
+            send_signal(signo);
         };
         auto run = run_download("random", mixed_config(rng(), 60), opt, plan);
-        if (run->return_us < 0) return;
-        expect_common(*run);
-        EXPECT_EQ(stopped_in_time(*run), "");
+        if (!run->usable) return;
+        expect_common(*run, context);
+        GS_EXPECT_OK(stopped_in_time(*run), context);
     }
 }
 
@@ -299,16 +367,21 @@ TEST(Handler, NeverWaitsForALock) {
     opt.drain_deadline = 40ms;
     opt.request_timeout = 2000ms;
     Plan plan;
-    plan.during = [](Server& server) {
+    auto released_us = std::make_shared<std::atomic<std::int64_t>>(-1);
+    plan.during = [released_us](Server& server, const std::atomic<bool>& returned) {
+        if (!wait_first_request(server, returned)) return;
         const auto give_up = std::chrono::steady_clock::now() + 2s;
-        while (server.started() < 4 && std::chrono::steady_clock::now() < give_up)
+        while (server.started() < 4 && !returned.load() &&
+               std::chrono::steady_clock::now() < give_up)
             std::this_thread::sleep_for(1ms);
+        if (!SignalScope::installed(SIGINT)) return;
         std::latch locked(1);
         std::thread holder([&] {
             ::flockfile(stdout);
             ::flockfile(stderr);
             locked.count_down();
             std::this_thread::sleep_for(300ms);
+            released_us->store(server.now_us());
             ::funlockfile(stderr);
             ::funlockfile(stdout);
         });
@@ -318,16 +391,28 @@ TEST(Handler, NeverWaitsForALock) {
         holder.join();
     };
     auto run = run_download("handler-lock", slow_config(8, 5000us), opt, plan);
-    if (run->return_us < 0) return;
-    ASSERT_GE(run->handler_calls, 1) << "the handler was never called (harness problem)";
+    if (!run->usable) return;
+    GS_EXPECT_OK(handler_behaved(*run), "");
+    if (run->handler_calls == 0) {
+        GS_EXPECT_OK(stopped_in_time(*run), "");
+        return;
+    }
     EXPECT_LT(run->max_handler_us, 100000)
         << "the signal handler took " << ms(run->max_handler_us)
         << " while another thread held stdout's and stderr's locks: it prints (std::cout, "
            "std::cerr and printf take those locks), or waits for some other lock. A handler runs "
            "in the middle of whatever its thread was doing; if that thread held the lock, it "
            "never returns. Set a lock-free flag, write() a byte to a pipe, and return.";
-    EXPECT_EQ(stopped_in_time(*run), "");
-    EXPECT_EQ(exactly_once(*run), "");
+    GS_EXPECT_OK(exactly_once(*run), "");
+    // Only the handler is judged here: the program's own threads may print (the coordinator
+    // is an ordinary thread), so they may wait for the stdio locks too. The return is measured
+    // from when the locks were released, or from the drain deadline if that is later.
+    const std::int64_t from =
+        std::max(released_us->load(), run->first_signal_us + opt.drain_deadline.count() * 1000);
+    EXPECT_LE(run->return_us - from, kSlackUs)
+        << "download_all() returned " << ms(run->return_us - from)
+        << " after the stdio locks were released and the drain deadline (40 ms) had passed: "
+           "once the deadline passes, cancel what is in flight and return.";
 }
 
 }  // namespace

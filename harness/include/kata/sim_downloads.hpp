@@ -135,9 +135,30 @@ struct HandlerStats {
     std::atomic<std::int64_t> max_duration_ns{0};
     std::atomic<int> harness_calls{0};  ///< harness functions called from inside the handler
     std::atomic<const char*> first_harness_call{nullptr};
+    /// Calls that are not async-signal-safe (locks, condition variables, allocation) made from
+    /// inside the handler, as the test binary's interposers saw them (release build only).
+    std::atomic<int> unsafe_calls{0};
+    std::atomic<const char*> first_unsafe_call{nullptr};
+    std::atomic<bool> marker_tampered{false};  ///< the handler changed t_in_handler
+    /// A signal whose disposition the handler replaced (signal(), sigaction()); 0 when none.
+    std::atomic<int> disposition_replaced{0};
 };
 inline HandlerStats g_handler;
 inline void (*g_student_handler)(int) = nullptr;
+/// Threads detached (pthread_detach) since the counter was last reset: the test binary's
+/// interposer counts them (release build only).
+inline std::atomic<int> g_detached{0};
+
+/// Records a call that is not async-signal-safe when it is made from inside the signal handler
+/// (the test binary's interposers call this). Returns true when it was. Lock- and
+/// allocation-free.
+inline bool unsafe_call_in_handler(const char* what) noexcept {
+    if (t_in_handler == 0) return false;
+    g_handler.unsafe_calls.fetch_add(1, std::memory_order_relaxed);
+    const char* none = nullptr;
+    g_handler.first_unsafe_call.compare_exchange_strong(none, what);
+    return true;
+}
 
 /// Records a harness function called from inside the signal handler. Returns true when it was.
 inline bool called_from_handler(const char* what) {
@@ -148,14 +169,44 @@ inline bool called_from_handler(const char* what) {
     return true;
 }
 
+extern "C" inline void trampoline(int signo);
+
+/// Installs the trampoline for `signo` (async-signal-safe: sigaction only).
+inline void install_trampoline(int signo, struct sigaction* old) {
+    struct sigaction sa {};
+    sa.sa_handler = &trampoline;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(signo, &sa, old);
+}
+
+/// Whether the harness's trampoline is still the handler of `signo` (async-signal-safe).
+inline bool trampoline_installed(int signo) {
+    struct sigaction now {};
+    if (sigaction(signo, nullptr, &now) != 0) return false;
+    return (now.sa_flags & SA_SIGINFO) == 0 && now.sa_handler == &trampoline;
+}
+
 extern "C" inline void trampoline(int signo) {
     const int saved_errno = errno;
-    ++t_in_handler;
+    const int depth = ++t_in_handler;
     const std::int64_t t0 = mono_ns();
     const int n = g_handler.calls.fetch_add(1);
     if (n == 0) g_handler.first_entry_ns.store(t0);
     if (n == 1) g_handler.second_entry_ns.store(t0);
-    if (g_student_handler != nullptr) g_student_handler(signo);
+    // Once the handler has replaced a disposition, it is called no more: it would do it again.
+    if (g_student_handler != nullptr && g_handler.disposition_replaced.load() == 0)
+        g_student_handler(signo);
+    if (t_in_handler != depth) {
+        g_handler.marker_tampered.store(true);
+        t_in_handler = depth;
+    }
+    if (g_student_handler != nullptr && !trampoline_installed(signo)) {
+        // The handler called signal() or sigaction() (to restore SIG_DFL and re-raise, say):
+        // put the trampoline back, so that the test reports it instead of the process dying.
+        g_handler.disposition_replaced.store(signo);
+        install_trampoline(signo, nullptr);
+    }
     const std::int64_t t1 = mono_ns();
     if (n == 0) {
         g_handler.first_exit_ns.store(t1);
@@ -164,7 +215,7 @@ extern "C" inline void trampoline(int signo) {
     std::int64_t seen = g_handler.max_duration_ns.load();
     while (seen < t1 - t0 && !g_handler.max_duration_ns.compare_exchange_weak(seen, t1 - t0)) {
     }
-    --t_in_handler;
+    t_in_handler = depth - 1;
     errno = saved_errno;
 }
 
@@ -185,13 +236,13 @@ class SignalScope {
         h.max_duration_ns = 0;
         h.harness_calls = 0;
         h.first_harness_call = nullptr;
+        h.unsafe_calls = 0;
+        h.first_unsafe_call = nullptr;
+        h.marker_tampered = false;
+        h.disposition_replaced = 0;
         detail::g_student_handler = handler;
-        struct sigaction sa {};
-        sa.sa_handler = &detail::trampoline;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, &old_int_);
-        sigaction(SIGTERM, &sa, &old_term_);
+        detail::install_trampoline(SIGINT, &old_int_);
+        detail::install_trampoline(SIGTERM, &old_term_);
     }
     ~SignalScope() {
         sigaction(SIGINT, &old_int_, nullptr);
@@ -212,6 +263,16 @@ class SignalScope {
         const char* w = detail::g_handler.first_harness_call.load();
         return w == nullptr ? "" : w;
     }
+    static int unsafe_calls() { return detail::g_handler.unsafe_calls.load(); }
+    static const char* first_unsafe_call() {
+        const char* w = detail::g_handler.first_unsafe_call.load();
+        return w == nullptr ? "" : w;
+    }
+    static bool marker_tampered() { return detail::g_handler.marker_tampered.load(); }
+    static int disposition_replaced() { return detail::g_handler.disposition_replaced.load(); }
+    /// Whether the harness's handler is still installed for `signo`: a signal sent otherwise
+    /// would go to whatever download_all() installed instead (or kill the process).
+    static bool installed(int signo) { return detail::trampoline_installed(signo); }
 
   private:
     struct sigaction old_int_ {};
@@ -319,7 +380,14 @@ class Server {
                           .count();
         }
         const std::int64_t started = started_.fetch_add(1) + 1;
-        if (started == hook_at_.load() && hook_signal_ != 0) ::kill(::getpid(), hook_signal_);
+        if (started == hook_at_.load() && hook_signal_ != 0) {
+            // Only to the harness's handler: one download_all() replaced may kill the process.
+            if (detail::trampoline_installed(hook_signal_)) {
+                ::kill(::getpid(), hook_signal_);
+            } else {
+                hook_refused_.store(true);
+            }
+        }
 
         const std::string final_path =
             watch_dir_.empty() ? std::string() : (watch_dir_ / file_name(url)).string();
@@ -398,6 +466,8 @@ class Server {
     std::int64_t early_final_names() const { return early_final_.load(); }
     std::int64_t early_final_url() const { return early_final_url_.load(); }
     std::int64_t requests_without_deadline() const { return no_deadline_.load(); }
+    /// The signal_at_start() signal was not sent: the harness's handler was not installed.
+    bool hook_refused() const { return hook_refused_.load(); }
     std::int64_t latency_us() const { return config_.chunk_latency.count(); }
 
     std::int64_t now_us() const { return to_us(clock::now()); }
@@ -473,6 +543,7 @@ class Server {
     std::filesystem::path watch_dir_;
     std::atomic<std::int64_t> hook_at_{-1};
     int hook_signal_ = 0;
+    std::atomic<bool> hook_refused_{false};
 
     std::atomic<std::int64_t> started_{0};
     std::atomic<std::int64_t> in_flight_{0};
