@@ -117,7 +117,7 @@ CheckResult run_build_check(KataRun& k) {
         build.message = fmt::format("not compiled: {}:{}: {}", refused.front().file,
                                     refused.front().line, refused.front().what);
         build.tamper = tamper;
-        k.not_built = "not graded: the code includes files from outside its folder";
+        k.not_built = "not graded: the code reaches into what grades it (see the build check)";
         return build;
     }
     if (!e.tests_points) {

@@ -95,6 +95,21 @@ const std::vector<Rule>& rules() {
     return all;
 }
 
+/// An #include of a test framework's header: no student file needs one.
+const std::regex& framework_include() {
+    static const std::regex r(
+        R"(^\s*#\s*include\s*[<"]\s*(gtest|gmock|benchmark|rapidcheck)([/.]|\s*[">]))");
+    return r;
+}
+
+/// A #define or #undef of a macro the harness's checks are made of (GoogleTest's assertions and
+/// test declarations, the explorer's and Google Benchmark's).
+const std::regex& framework_macro() {
+    static const std::regex r(
+        R"(^\s*#\s*(define|undef)\s+((EXPECT|ASSERT|GTEST|GMOCK|EXPLORE|BENCHMARK|RC)_\w*|TEST|TEST_F|TEST_P|TYPED_TEST\w*|FAIL|SUCCEED|ADD_FAILURE\w*)\b)");
+    return r;
+}
+
 /// An #include "..." or <...> whose path is absolute or climbs out with "..".
 const std::regex& escaping_include() {
     static const std::regex r(R"(^\s*#\s*include\s*["<]\s*(/|[^">]*\.\.[/\\]))");
@@ -117,6 +132,22 @@ std::vector<SourceFinding> scan_student_source(const std::string& shown_name,
                 shown_name, number,
                 "includes a file outside the kata's folder (only the kata's own files, the "
                 "harness's <kata/...> headers and the system's are allowed)",
+                true});
+        }
+        if (std::regex_search(line, framework_include())) {
+            found.push_back(SourceFinding{
+                shown_name, number,
+                "includes a test framework's header (GoogleTest, Google Benchmark, RapidCheck): "
+                "the harness's tests are not a student file's to include or change",
+                true});
+        }
+        std::smatch macro;
+        if (std::regex_search(line, macro, framework_macro())) {
+            found.push_back(SourceFinding{
+                shown_name, number,
+                fmt::format("redefines {}, a macro of the harness's checks: what the tests "
+                            "assert is not a student file's to change",
+                            macro[2].str()),
                 true});
         }
         for (std::size_t r = 0; r < rules().size(); ++r) {

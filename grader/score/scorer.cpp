@@ -44,7 +44,17 @@ void score_kata(KataReport& kata) {
             // A timing result is blocked whatever it measured; a sanitizer's failure stands.
             const bool blocked = kind == CheckKind::timing ? c.status != CheckStatus::skipped
                                                            : c.status == CheckStatus::pass;
-            if (!not_run && !blocked) continue;
+            if (!not_run && !blocked) {
+                // A failure stands, as evidence; but these points need passing tests, whatever
+                // the check found (a partly broken explore check must not outscore a clean one).
+                if (c.score > 0) {
+                    c.score = 0;
+                    c.details.push_back(
+                        "no points: this check's points need every correctness test to pass "
+                        "first");
+                }
+                continue;
+            }
             if (kind == CheckKind::timing) {
                 // Nothing measured stands: the check is as if it never ran.
                 CheckResult fresh;

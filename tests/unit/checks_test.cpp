@@ -536,6 +536,21 @@ TEST(SourceScan, AnIncludeThatLeavesTheFolderIsRefused) {
     EXPECT_TRUE(findings("#include \"sub/part.hpp\"\n").empty());
 }
 
+TEST(SourceScan, TheTestFrameworkIsNotAStudentFilesToTouch) {
+    EXPECT_EQ(findings("#include <gtest/gtest.h>\n"),
+              std::vector<std::string>{"1 refused: includes a test fram"});
+    EXPECT_EQ(findings("#include \"benchmark/benchmark.h\"\n"),
+              std::vector<std::string>{"1 refused: includes a test fram"});
+    EXPECT_EQ(findings("#undef EXPECT_LT\n#define EXPECT_LT(a, b) (void)0\n"),
+              (std::vector<std::string>{"1 refused: redefines EXPECT_LT,",
+                                        "2 refused: redefines EXPECT_LT,"}));
+    EXPECT_EQ(findings("#  define TEST(a, b) void f()\n"),
+              std::vector<std::string>{"1 refused: redefines TEST, a ma"});
+    // The student's own macros, even with a test-like name, and the harness's own headers.
+    EXPECT_TRUE(
+        findings("#define TESTING 1\n#define MY_EXPECT 2\n#include <kata/clock.hpp>\n").empty());
+}
+
 }  // namespace
 
 namespace {

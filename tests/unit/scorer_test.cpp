@@ -36,6 +36,19 @@ TEST(Scorer, ASanitizerFailureStandsWhileTheTestsFail) {
     EXPECT_DOUBLE_EQ(k.score, 30);
 }
 
+TEST(Scorer, APartlyFailedExploreCheckEarnsNothingWhileTheTestsFail) {
+    // One scenario of two broken: the failure stands as evidence, but its half of the points
+    // needs passing tests like a clean run's whole (which the scorer blocks).
+    KataReport k;
+    k.checks.push_back(result("tests", CheckStatus::fail, 40, 50));
+    k.checks.push_back(result("explore", CheckStatus::fail, 2.5, 5, "1 of 2 scenarios broken"));
+    score_kata(k);
+    EXPECT_EQ(k.checks[1].status, CheckStatus::fail);
+    EXPECT_EQ(k.checks[1].message, "1 of 2 scenarios broken");
+    EXPECT_DOUBLE_EQ(k.checks[1].score, 0);
+    EXPECT_DOUBLE_EQ(k.score, 40);
+}
+
 TEST(Scorer, ATimingCheckNotRunGetsItsReasonButADisabledOneKeepsItsOwn) {
     KataReport k;
     k.checks.push_back(result("tests", CheckStatus::fail, 0, 60));
