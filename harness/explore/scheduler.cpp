@@ -11,10 +11,12 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <execinfo.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +68,9 @@ struct Thread {
     int depth = 0;
     // A plain write recorded before it happened (the instrumentation calls in first): its value
     // is read back at the thread's next event, once the store is done.
+    // It called sched_yield (or a futex wait, which yields): the next choice is another thread
+    // when one can run, as a fair scheduler would make it (and that switch is no preemption).
+    bool yielded = false;
     const void* written = nullptr;
     unsigned written_size = 0;
     Event* write_event = nullptr;
@@ -104,6 +109,7 @@ struct Real {
     int (*nanosleep)(const timespec*, timespec*);
     int (*clock_nanosleep)(clockid_t, int, const timespec*, timespec*);
     int (*sched_yield)();
+    long (*syscall)(long, ...);
 };
 
 template <class F>
@@ -137,6 +143,7 @@ Real& real() {
         bind(x.nanosleep, "nanosleep");
         bind(x.clock_nanosleep, "clock_nanosleep");
         bind(x.sched_yield, "sched_yield");
+        bind(x.syscall, "syscall");
         return x;
     }();
     return r;
@@ -445,8 +452,16 @@ void reschedule(int me) {
     }
     std::uint32_t timed = 0;
     int soonest = 0;
-    const std::uint32_t enabled = enabled_threads(timed, soonest);
+    std::uint32_t enabled = enabled_threads(timed, soonest);
     if (enabled == 0) deadlock();
+    if (g.threads[me].yielded) {
+        g.threads[me].yielded = false;
+        const std::uint32_t others = enabled & ~timed & ~(1u << me);
+        if (others != 0) {
+            enabled &= ~(1u << me);
+            timed &= ~(1u << me);
+        }
+    }
     const std::uint32_t step = g.log->decisions;
     int next = g.policy->choose(step, me, enabled, timed, soonest);
     if (next < 0 || next >= g.thread_count || ((enabled >> next) & 1u) == 0)
@@ -912,8 +927,38 @@ int sched_yield() {
     if (!managed()) return real().sched_yield();
     record(Op::Yield, -1, 0, 0, nullptr);
     g.policy->on_yield(tl_self);
+    g.threads[tl_self].yielded = true;
     point(true);
     return 0;
+}
+
+/// Futex waits (std::counting_semaphore, std::latch, std::barrier, std::atomic::wait in
+/// libstdc++ reach the kernel through syscall(SYS_futex, ...)) are not blocked on: a wait
+/// returns at once, as a spurious wake-up every futex caller must handle by looking again, after
+/// a yield, so the waiter spins under the scheduler's eye until what it waits for is true. A wake
+/// is a scheduling point. Every other system call goes to the kernel.
+long syscall(long number, ...) {
+    va_list ap;
+    va_start(ap, number);
+    long a[6];
+    for (long& arg : a) arg = va_arg(ap, long);
+    va_end(ap);
+    if (number == SYS_futex && managed()) {
+        const int op = static_cast<int>(a[1]) & FUTEX_CMD_MASK;
+        if (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) {
+            if (*reinterpret_cast<const int*>(a[0]) != static_cast<int>(a[2])) {
+                errno = EAGAIN;
+                return -1;
+            }
+            sched_yield();
+            return 0;
+        }
+        if (op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET) {
+            point(true);
+            return 0;
+        }
+    }
+    return real().syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 // ---- ThreadSanitizer's instrumentation -----------------------------------------------------

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <kata/explore.hpp>
+#include <latch>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 
 namespace {
@@ -91,4 +93,25 @@ EXPLORE_SCENARIO(TimedWaitTimesOut, {}, "wait_for(10 s) with no notify") {
     std::unique_lock lock(m);
     const bool woken = cv.wait_for(lock, std::chrono::seconds(10), [] { return false; });
     EXPLORE_OBSERVE("woken=%d", woken ? 1 : 0);
+}
+
+// C++20's futex-based waits (a semaphore, a latch): the waiter spins under the scheduler
+// instead of blocking in the kernel, so every schedule finishes with the hand-over done.
+EXPLORE_SCENARIO(SemaphoreHandOver, {}, "release() || acquire(); then a latch") {
+    std::counting_semaphore<4> ready(0);
+    std::latch done(2);
+    int value = 0;
+    std::thread producer([&] {
+        value = 42;
+        ready.release();
+        done.count_down();
+    });
+    std::thread consumer([&] {
+        ready.acquire();
+        EXPLORE_OBSERVE("got=%d", value);
+        done.count_down();
+    });
+    done.wait();
+    producer.join();
+    consumer.join();
 }
