@@ -92,7 +92,8 @@ class ThreadPool {
     /// Queues `f(args...)` (f and args are decay-copied or moved in; they may be move-only) and
     /// returns at once with the future of its result. The future receives the value, or the
     /// exception the call threw, or TaskCancelled. Never waits for a worker, so a task may
-    /// submit more tasks. Throws PoolStopped once shutdown() has begun.
+    /// submit more tasks, and never runs the task itself: a worker runs it, even when every
+    /// worker is busy right now. Throws PoolStopped once shutdown() has begun.
     template <class F, class... Args>
     auto submit(F&& f, Args&&... args)
         -> std::future<std::invoke_result_t<std::decay_t<F>, std::decay_t<Args>...>> {

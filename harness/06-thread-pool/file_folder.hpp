@@ -4,6 +4,7 @@
 // benchmark; it does not include the student's header.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -53,9 +54,11 @@ class Folder {
   public:
     /// `count` entries named NNN-*.dat with sizes between `min_size` and `max_size` bytes
     /// (random, from `seed`). With `problems`, entries 3 and 11 are missing, entry 7 is a
-    /// directory and entry 5 is refused by fn (count must then be at least 12).
-    Folder(std::uint64_t seed, int count, std::size_t min_size, std::size_t max_size,
-           bool problems) {
+    /// directory and entry 5 is refused by fn (count must then be at least 12). With `shuffled`,
+    /// the numbers NNN are a seeded shuffle of the entries (entry 0 is never named 000), so the
+    /// input order differs from the order of the names: a result list sorted by name is caught.
+    Folder(std::uint64_t seed, int count, std::size_t min_size, std::size_t max_size, bool problems,
+           bool shuffled = false) {
         static std::atomic<int> serial{0};
         std::error_code ec;
         std::filesystem::path base = std::filesystem::temp_directory_path(ec);
@@ -67,13 +70,20 @@ class Folder {
         std::mt19937_64 rng(seed);
         std::uniform_int_distribution<std::size_t> size(min_size, max_size);
         std::uniform_int_distribution<int> byte(0, 255);
+        std::vector<int> label(static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) label[static_cast<std::size_t>(i)] = i;
+        if (shuffled && count > 1) {
+            std::mt19937_64 order(seed ^ 0x5eed5eedull);
+            std::shuffle(label.begin(), label.end(), order);
+            if (label[0] == 0) std::swap(label[0], label[1]);
+        }
         for (int i = 0; i < count; ++i) {
             Kind kind = Kind::data;
             if (problems && (i == 3 || i == 11)) kind = Kind::missing;
             if (problems && i == 7) kind = Kind::folder;
             if (problems && i == 5) kind = Kind::bad;
             char name[32];
-            std::snprintf(name, sizeof name, "%03d-%s.dat", i,
+            std::snprintf(name, sizeof name, "%03d-%s.dat", label[static_cast<std::size_t>(i)],
                           kind == Kind::data      ? "data"
                           : kind == Kind::missing ? "missing"
                           : kind == Kind::folder  ? "folder"

@@ -5,7 +5,68 @@
 // after shutdown, and asleep when there is no work.
 #include "pool_test_common.hpp"
 
+#include <iterator>
+#include <sstream>
+
 namespace {
+
+/// The thread ids (tids) of this process, from /proc/self/task, sorted; empty when unreadable.
+std::vector<int> task_ids() {
+    std::vector<int> ids;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/task", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        ids.push_back(std::atoi(it->path().filename().c_str()));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+std::string read_proc_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+/// One thread of this process as /proc/self/task/<tid> shows it.
+struct TaskSample {
+    bool ok = false;
+    char state = '?';                  ///< R running or runnable, S asleep, ...
+    long long voluntary_switches = 0;  ///< times it blocked (slept, waited) and was woken
+    long long cpu_ns = 0;              ///< CPU time used (schedstat, or utime + stime)
+};
+
+TaskSample sample_task(int tid) {
+    TaskSample s;
+    const std::string dir = "/proc/self/task/" + std::to_string(tid) + "/";
+    const std::string stat = read_proc_file(dir + "stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) return s;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string skip;
+    long long utime = 0;
+    long long stime = 0;
+    fields >> s.state;                             // field 3
+    for (int f = 4; f <= 13; ++f) fields >> skip;  // fields 4 to 13
+    fields >> utime >> stime;                      // fields 14 and 15, in clock ticks
+    if (!fields) return s;
+    const std::string status = read_proc_file(dir + "status");
+    const char* key = "\nvoluntary_ctxt_switches:";
+    const auto at = status.find(key);
+    if (at == std::string::npos) return s;
+    s.voluntary_switches = std::atoll(status.c_str() + at + std::strlen(key));
+    const std::string schedstat = read_proc_file(dir + "schedstat");
+    if (!schedstat.empty()) {
+        s.cpu_ns = std::atoll(schedstat.c_str());
+    } else {
+        s.cpu_ns = (utime + stime) * (1000000000LL / std::max(::sysconf(_SC_CLK_TCK), 1L));
+    }
+    s.ok = true;
+    return s;
+}
 
 /// The contract's corner: a pool without threads could never run anything; size() reports n.
 TEST(PoolBasics, SizeIsFixedAndZeroThreadsIsRejected) {
@@ -176,6 +237,65 @@ TEST(PoolBasics, ATaskMaySubmitMoreTasks) {
     EXPECT_EQ(inner.get(), 42);
 }
 
+/// submit() only queues: with every worker busy it returns at once, and the task runs later on a
+/// worker, never on the thread that called submit() (no "caller runs" when the pool is busy).
+TEST(PoolBasics, SubmitQueuesWhileEveryWorkerIsBusy) {
+    constexpr int kWorkers = 2;
+    TestPool pool(kWorkers);
+    auto gate = std::make_shared<Gate>();
+    auto started = std::make_shared<Rendezvous>(kWorkers + 1);
+    std::vector<std::future<bool>> blockers;
+    for (int i = 0; i < kWorkers; ++i)
+        blockers.push_back(pool->submit([gate, started] {
+            started->arrive_and_wait(kPrompt);
+            return gate->wait();
+        }));
+    if (!started->arrive_and_wait(kPrompt)) {
+        gate->open();
+        FAIL() << kWorkers << " tasks submitted to an idle pool of " << kWorkers
+               << " workers did not both start within 2 s";
+    }
+    // Both workers are now held at the gate.
+    struct Submitted {
+        std::thread::id caller;
+        std::future<std::thread::id> ran_on;
+    };
+    auto call = in_background([p = &*pool] {
+        Submitted s;
+        s.caller = std::this_thread::get_id();
+        s.ran_on = p->submit([] { return std::this_thread::get_id(); });
+        return s;
+    });
+    if (call.wait_for(kPrompt) != std::future_status::ready) {
+        gate->open();
+        FAIL() << "submit() did not return within 2 s while every worker was busy: it must queue "
+                  "the task and return at once, never wait for a worker to be free";
+    }
+    Submitted submitted = call.get();
+    const bool ran_before_a_worker_was_free =
+        submitted.ran_on.valid() && submitted.ran_on.wait_for(0ms) == std::future_status::ready;
+    gate->open();
+    ASSERT_TRUE(ready_within(submitted.ran_on, kPrompt,
+                             "a task submitted while every worker "
+                             "was busy"))
+        << "a task submitted while every worker was busy never ran once they were free";
+    const std::thread::id ran_on = submitted.ran_on.get();
+    if (ran_on == submitted.caller) {
+        ADD_FAILURE() << "submit() ran the task on the calling thread because every worker was "
+                         "busy (a 'caller runs' policy). submit() must only queue the task and "
+                         "return; a worker runs it when one is free. A caller holding a lock, "
+                         "or one that needs submit() to return at once, would otherwise run "
+                         "the task itself";
+    } else if (ran_before_a_worker_was_free) {
+        ADD_FAILURE() << "the task submitted while both workers were busy had already run before "
+                         "either was free: it ran on a thread that is not one of the pool's "
+                      << kWorkers << " workers";
+    }
+    for (auto& b : blockers) {
+        ASSERT_TRUE(ready_within(b, kPrompt, "a task held at the gate"));
+    }
+}
+
 // ---- shutdown, the destructor, the pool's threads ----------------------------------------
 
 /// One worker, held by a task at a gate, and 20 tasks queued behind it. shutdown(drain) must
@@ -245,12 +365,26 @@ TEST(PoolShutdown, CancelPendingCancelsWhatHasNotStarted) {
         started->set_value();
         return gate->wait();
     });
-    auto ran = std::make_shared<std::atomic<int>>(0);
-    std::vector<std::future<int>> queued;
-    for (int i = 0; i < 10; ++i) queued.push_back(pool->submit([ran, i] { return ++*ran + i; }));
+    // The one worker is busy before the other tasks are submitted: they can only be queued.
     if (running.wait_for(kPrompt) != std::future_status::ready) {
         gate->open();
         FAIL() << "the first task never started on an idle pool of 1 worker";
+    }
+    auto ran = std::make_shared<std::atomic<int>>(0);
+    auto ran_on_caller = std::make_shared<std::atomic<int>>(0);
+    const auto caller = std::this_thread::get_id();
+    std::vector<std::future<int>> queued;
+    for (int i = 0; i < 10; ++i)
+        queued.push_back(pool->submit([ran, ran_on_caller, caller, i] {
+            if (std::this_thread::get_id() == caller) ++*ran_on_caller;
+            return ++*ran + i;
+        }));
+    if (ran_on_caller->load() > 0) {
+        gate->open();
+        FAIL() << ran_on_caller->load()
+               << " of the 10 tasks submitted while the only worker was busy ran inside submit(), "
+                  "on the calling thread. submit() must only queue the task and return; a "
+                  "worker runs it when it is free";
     }
     auto stopped = in_background([p = &*pool] { p->shutdown(ShutdownMode::cancel_pending); });
 
@@ -263,8 +397,11 @@ TEST(PoolShutdown, CancelPendingCancelsWhatHasNotStarted) {
                 problem =
                     "a queued task's future was still not ready 2 s after "
                     "shutdown(cancel_pending) began (and the running task had not "
-                    "ended): cancel the queued tasks at once, do not wait for the "
-                    "running ones first";
+                    "ended). Cancel the queued tasks at once, do not wait for the "
+                    "running ones first; and cancelling means calling "
+                    "set_exception(TaskCancelled) on each queued task's promise: tasks left "
+                    "in the queue, or moved out and kept without their promises ever "
+                    "being satisfied, leave their futures hanging";
             break;
         }
         const auto kept = keep_alive_while_examined(f);
@@ -388,34 +525,94 @@ TEST(PoolThreads, NeverMoreThanNThreads) {
     EXPECT_LE(peak->load(), baseline + 3)
         << "a pool of 3 workers running 24 tasks: the process had " << baseline
         << " threads before the pool and up to " << peak->load()
-        << " while it ran. The pool must start its n threads once and reuse them: a thread per "
-           "task (even one joined right away) costs a thread creation per task and lets the "
-           "number of threads grow without bound";
+        << " while it ran, so the pool used more than n threads (" << peak->load() - baseline
+        << " here, n = 3). The pool owns exactly n threads, its workers, started once and "
+           "reused: no extra thread beside them (a dispatcher or manager thread makes n+1), "
+           "and no thread per task (even one joined right away costs a thread creation per task "
+           "and lets the number of threads grow without bound)";
     const int after = settled_thread_count(baseline);
     EXPECT_LE(after, baseline) << "after shutdown() the process still had " << after << " threads ("
                                << baseline << " before the pool): every worker must be joined";
 }
 
-/// A worker with nothing to do sleeps on a condition variable: 2 idle workers watched for
-/// 300 ms use (almost) no CPU.
+/// A worker with nothing to do sleeps on a condition variable. The pool's threads (those born
+/// with it, from /proc/self/task) are watched for 200 ms while the pool is idle: a thread blocked
+/// in condition_variable::wait is asleep (state S), uses no CPU and is never woken (its count of
+/// voluntary context switches stays put). A worker that polls (sleep_for(1ms) in a loop) wakes up
+/// about 200 times; one that spins (with or without yield) is running or runnable (state R) and
+/// burns CPU. None of this depends on how busy the machine is.
 TEST(PoolThreads, IdleWorkersSleep) {
-    TestPool pool(2);
+    constexpr int kWorkers = 3;
+    const std::vector<int> before = task_ids();
+    TestPool pool(kWorkers);
     std::vector<std::future<int>> warmup;
-    for (int i = 0; i < 4; ++i) warmup.push_back(pool->submit([i] { return i; }));
+    for (int i = 0; i < 3 * kWorkers; ++i) warmup.push_back(pool->submit([i] { return i; }));
     for (auto& f : warmup) {
         ASSERT_TRUE(ready_within(f, kPrompt, "a warm-up task"))
             << "a task on an idle pool never finished";
     }
-    std::this_thread::sleep_for(20ms);
-    const auto cpu0 = kata::process_cpu_time();
+    std::this_thread::sleep_for(30ms);
+    std::vector<int> pool_threads;
+    const std::vector<int> after = task_ids();
+    std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                        std::back_inserter(pool_threads));
+    if (pool_threads.empty()) {
+        // No /proc/self/task: fall back to the CPU time of the whole process.
+        const auto cpu0 = kata::process_cpu_time();
+        const auto wall0 = Clock::now();
+        std::this_thread::sleep_for(300ms);
+        const kata::CpuUsage idle{Clock::now() - wall0, kata::process_cpu_time() - cpu0};
+        if (!(idle.fraction() < 0.15)) {
+            ADD_FAILURE() << "the pool's " << kWorkers << " idle workers " << idle.describe()
+                          << " (the test thread only slept): a worker that polls (sleep_for in a "
+                             "loop) or spins instead of waiting on a condition variable";
+        }
+        return;
+    }
+
+    constexpr int kSamples = 20;
+    constexpr auto kStep = 10ms;
+    std::vector<TaskSample> first;
+    for (const int tid : pool_threads) first.push_back(sample_task(tid));
     const auto wall0 = Clock::now();
-    std::this_thread::sleep_for(300ms);
-    const kata::CpuUsage idle{Clock::now() - wall0, kata::process_cpu_time() - cpu0};
-    EXPECT_LT(idle.fraction(), 0.15)
-        << "the pool's 2 idle workers " << idle.describe()
-        << " (the test thread only slept). Waiting for work must sleep in "
-           "condition_variable::wait until submit() or shutdown() notifies; a loop that polls "
-           "the queue (with yield or a short sleep) keeps a core busy for nothing";
+    std::vector<int> running(pool_threads.size(), 0);
+    for (int k = 0; k < kSamples; ++k) {
+        std::this_thread::sleep_for(kStep);
+        for (std::size_t t = 0; t < pool_threads.size(); ++t) {
+            if (sample_task(pool_threads[t]).state == 'R') ++running[t];
+        }
+    }
+    const auto window = Clock::now() - wall0;
+    long long wakeups = 0;
+    long long cpu_ns = 0;
+    int spinning = 0;
+    int watched = 0;
+    for (std::size_t t = 0; t < pool_threads.size(); ++t) {
+        const TaskSample last = sample_task(pool_threads[t]);
+        if (!first[t].ok || !last.ok) continue;  // a thread that left meanwhile
+        ++watched;
+        wakeups += last.voluntary_switches - first[t].voluntary_switches;
+        cpu_ns += last.cpu_ns - first[t].cpu_ns;
+        if (running[t] * 3 > kSamples) ++spinning;
+    }
+    const long long window_ms = ms(window);
+    const bool polls = wakeups > 5LL * std::max(watched, 1);
+    const bool burns = cpu_ns * 5 > std::chrono::nanoseconds(window).count();
+    if (polls || spinning > 0 || burns) {
+        std::string running_part;
+        if (spinning > 0 || burns) {
+            running_part = "; " + std::to_string(spinning) +
+                           " of them were running or runnable (state R) in most of " +
+                           std::to_string(kSamples) + " samples, and they used " +
+                           std::to_string(cpu_ns / 1000000) + " ms of CPU";
+        }
+        ADD_FAILURE() << watched << " idle workers (the pool's threads) woke up " << wakeups
+                      << " times in " << window_ms << " ms" << running_part
+                      << ": a worker that polls (sleep_for in a loop) or spins (a loop with "
+                         "yield, or none) instead of waiting on a condition variable. Waiting "
+                         "for work must sleep in condition_variable::wait until submit() or "
+                         "shutdown() notifies: a worker blocked there is not woken at all";
+    }
 }
 
 }  // namespace

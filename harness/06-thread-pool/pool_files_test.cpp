@@ -126,9 +126,13 @@ TEST(PoolStress, ShutdownRacingSubmitLeavesNoFutureHanging) {
                     FAIL() << "round " << round << ": shutdown(" << mode_name
                            << ") returned, but the future of a task whose submit() succeeded "
                               "was not ready: every accepted task must either run (drain) or be "
-                              "cancelled (cancel_pending) before shutdown returns. A submit that "
-                              "checks the stop flag and pushes in two separate lock sections "
-                              "can slip a task in after the workers left";
+                              "cancelled (cancel_pending) before shutdown returns. Possible "
+                              "causes: submit() checks the stop flag and pushes in two separate "
+                              "lock sections (a task slips in after the workers left); the "
+                              "workers leave on the stop flag while tasks are still queued; "
+                              "cancel_pending takes the queue out but never calls "
+                              "set_exception(TaskCancelled) on the tasks' promises; or "
+                              "shutdown() returns before every worker is joined";
                 }
                 const auto kept = keep_alive_while_examined(f);
                 try {
@@ -253,9 +257,10 @@ std::string name_of(const std::filesystem::path& p) {
 
 /// Every file's outcome, in the order of the input: values are the checksums of what the harness
 /// wrote, unreadable entries hold FileReadError, the refused file holds fn's BadRecord. Entry 0
-/// finishes last, so a result list built in finishing order is caught.
+/// finishes last, so a result list built in finishing order is caught; the paths are not in the
+/// order of their names (a seeded shuffle), so a result list sorted by name is caught too.
 TEST(PoolFiles, ResultsComeBackInInputOrder) {
-    auto folder = std::make_shared<Folder>(kata::test_seed(), kFiles, 1, 16384, true);
+    auto folder = std::make_shared<Folder>(kata::test_seed(), kFiles, 1, 16384, true, true);
     auto seen = std::make_shared<Observed>(folder->size());
     auto run = run_folder(folder, seen, false);
     if (!run) return;
@@ -266,9 +271,10 @@ TEST(PoolFiles, ResultsComeBackInInputOrder) {
         ASSERT_EQ(results[i].path, folder->paths()[i])
             << "result " << i << " is for " << name_of(results[i].path) << " but input " << i
             << " was " << name_of(folder->paths()[i])
-            << ". The results must follow the order of `paths` whatever order the files finish "
-               "in (entry 0 is the slowest): put each outcome at its input index, do not append "
-               "in the order files finish";
+            << ". The results must follow the order of `paths` (here not the order of the "
+               "names) whatever order the files finish in (entry 0 is the slowest): put each "
+               "outcome at its input index; do not append in the order files finish, nor sort "
+               "by name";
     }
     for (std::size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
@@ -315,7 +321,7 @@ TEST(PoolFiles, ResultsComeBackInInputOrder) {
 /// and as each file finishes: no file is reported long after it finished, and none is reported
 /// before a file that finished well ahead of it (the slow entry 0 comes last).
 TEST(PoolFiles, OnDoneHearsOfEachFileAsItFinishes) {
-    auto folder = std::make_shared<Folder>(kata::test_seed(), kFiles, 1, 16384, true);
+    auto folder = std::make_shared<Folder>(kata::test_seed(), kFiles, 1, 16384, true, true);
     auto seen = std::make_shared<Observed>(folder->size());
     auto run = run_folder(folder, seen, true);
     if (!run) return;
