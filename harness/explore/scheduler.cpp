@@ -455,11 +455,14 @@ void reschedule(int me) {
     std::uint32_t enabled = enabled_threads(timed, soonest);
     if (enabled == 0) deadlock();
     if (g.threads[me].yielded) {
+        // Round robin: the threads after `me` first, so that two waiters yielding to each other
+        // cannot starve a third thread, the one they wait for.
         g.threads[me].yielded = false;
         const std::uint32_t others = enabled & ~timed & ~(1u << me);
+        const std::uint32_t after = others & ~((2u << me) - 1u);
         if (others != 0) {
-            enabled &= ~(1u << me);
-            timed &= ~(1u << me);
+            enabled = after != 0 ? after : others;
+            timed = 0;
         }
     }
     const std::uint32_t step = g.log->decisions;
