@@ -8,6 +8,7 @@
 
 #include <kata/cpu_time.hpp>
 #include <kata/stress.hpp>
+#include <kata/threads.hpp>
 
 #include <gtest/gtest.h>
 
@@ -50,36 +51,12 @@ long long ms(Clock::duration d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-/// The number of threads of this process, from /proc/self/stat (field 20); 0 when unreadable.
-inline int process_thread_count() {
-    const int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char buf[1024];
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    const char* p = std::strrchr(buf, ')');
-    if (p == nullptr) return 0;
-    int field = 2;
-    for (; *p != '\0'; ++p) {
-        if (*p == ' ') {
-            ++field;
-            if (field == 20) return std::atoi(p + 1);
-        }
-    }
-    return 0;
-}
+using kata::process_thread_count;
 
-/// The thread count once joined threads have left /proc (the kernel wakes pthread_join a
-/// moment before it removes the thread): waits up to 500 ms for it to fall to `expected`.
+/// The thread count once joined threads have left /proc (kata/threads.hpp), with up to 500 ms
+/// of patience.
 inline int settled_thread_count(int expected) {
-    int n = process_thread_count();
-    for (int i = 0; i < 100 && n > expected; ++i) {
-        std::this_thread::sleep_for(5ms);
-        n = process_thread_count();
-    }
-    return n;
+    return kata::settled_thread_count(expected, 500ms);
 }
 
 /// True when `future` is valid and ready within `limit`. A future without a shared state

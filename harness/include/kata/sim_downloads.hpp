@@ -40,6 +40,8 @@
 #include <thread>
 #include <vector>
 
+#include <kata/threads.hpp>
+
 namespace kata::dl {
 
 // ---------------------------------------------------------------------------------------------
@@ -633,37 +635,8 @@ class Reporter {
     std::int64_t late_ = 0;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Thread counting (as in sim_web.hpp, without asio)
-// ---------------------------------------------------------------------------------------------
-
-/// Threads of this process, read from /proc/self/stat (0 when unavailable).
-inline int process_thread_count() {
-    const int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char buf[1024];
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    const char* p = std::strrchr(buf, ')');
-    if (p == nullptr) return 0;
-    int field = 2;
-    for (; *p != '\0'; ++p) {
-        if (*p == ' ' && ++field == 20) return std::atoi(p + 1);
-    }
-    return 0;
-}
-
-/// The thread count once just-joined threads have left /proc (waits up to 250 ms for it to
-/// fall to `expected`).
-inline int settled_thread_count(int expected) {
-    int n = process_thread_count();
-    for (int i = 0; i < 50 && n > expected; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        n = process_thread_count();
-    }
-    return n;
-}
+// The thread count (kata/threads.hpp), also under this namespace for the kata's tests.
+using kata::process_thread_count;
+using kata::settled_thread_count;
 
 }  // namespace kata::dl

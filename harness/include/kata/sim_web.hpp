@@ -48,6 +48,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <kata/threads.hpp>
+
 namespace kata::web {
 
 // ---------------------------------------------------------------------------------------------
@@ -181,40 +183,9 @@ inline ParseResult parse_body(std::string_view body, std::uint32_t work) {
 
 }  // namespace detail
 
-/// Reads the number of threads of this process from /proc/self/stat (0 when unavailable).
-inline int process_thread_count() {
-    const int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    char buf[1024];
-    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    const char* p = std::strrchr(buf, ')');
-    if (p == nullptr) return 0;
-    // Fields after the command name: state(3) ppid(4) ... num_threads(20).
-    int field = 2;
-    for (; *p != '\0'; ++p) {
-        if (*p == ' ') {
-            ++field;
-            if (field == 20) return std::atoi(p + 1);
-        }
-    }
-    return 0;
-}
-
-/// The thread count once threads that were just joined have left /proc: the kernel wakes
-/// pthread_join before it removes the finished thread, so a count taken right after a join can
-/// still include it. Waits up to 250 ms for the count to fall to `expected`; a thread that was
-/// never joined keeps the count above it.
-inline int settled_thread_count(int expected) {
-    int n = process_thread_count();
-    for (int i = 0; i < 50 && n > expected; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        n = process_thread_count();
-    }
-    return n;
-}
+// The thread count (kata/threads.hpp), also under this namespace for the kata's tests.
+using kata::process_thread_count;
+using kata::settled_thread_count;
 
 struct Config {
     std::uint64_t seed = 1;
