@@ -117,16 +117,29 @@ std::vector<std::string> read_instructor_only(const YamlFields& f) {
     return globs;
 }
 
+/// An explorer's budget (checks.explore, checks.predict): `seconds` of wall time, between 0 and
+/// `max_seconds`, and at most `runs` schedules per scenario; both keep their defaults when absent.
+void read_search_budget(const YamlFields& x, int max_seconds, double& seconds, int& runs) {
+    seconds = x.number_or("seconds", seconds);
+    if (seconds <= 0 || seconds > max_seconds) {
+        x.fail("seconds", fmt::format("must be a number of seconds between 0 and {}", max_seconds));
+    }
+    runs = x.integer_or("runs", runs);
+    if (runs < 1) x.fail("runs", "must be at least 1");
+}
+
+/// `field` names `file`, which must be one of the kata's student_files.
+void require_student_file(const YamlFields& x, const char* field, const std::string& file,
+                          const std::vector<std::string>& student_files) {
+    if (std::find(student_files.begin(), student_files.end(), file) == student_files.end())
+        x.fail(field, fmt::format("\"{}\" is not one of the kata's student_files", file));
+}
+
 /// checks.explore: {points, seconds, runs}.
 ExploreSpec read_explore(const YamlFields& x) {
     ExploreSpec spec;
     spec.points = read_points(x);
-    spec.seconds = x.number_or("seconds", spec.seconds);
-    if (spec.seconds <= 0 || spec.seconds > 120) {
-        x.fail("seconds", "must be a number of seconds between 0 and 120");
-    }
-    spec.runs = x.integer_or("runs", spec.runs);
-    if (spec.runs < 1) x.fail("runs", "must be at least 1");
+    read_search_budget(x, 120, spec.seconds, spec.runs);
     x.reject_unknown();
     return spec;
 }
@@ -136,17 +149,8 @@ PredictSpec read_predict(const YamlFields& x, const std::vector<std::string>& st
     PredictSpec spec;
     spec.points = read_points(x);
     spec.answers = x.str_or("answers", spec.answers);
-    if (std::find(student_files.begin(), student_files.end(), spec.answers) ==
-        student_files.end()) {
-        x.fail("answers",
-               fmt::format("\"{}\" is not one of the kata's student_files", spec.answers));
-    }
-    spec.seconds = x.number_or("seconds", spec.seconds);
-    if (spec.seconds <= 0 || spec.seconds > 300) {
-        x.fail("seconds", "must be a number of seconds between 0 and 300");
-    }
-    spec.runs = x.integer_or("runs", spec.runs);
-    if (spec.runs < 1) x.fail("runs", "must be at least 1");
+    require_student_file(x, "answers", spec.answers, student_files);
+    read_search_budget(x, 300, spec.seconds, spec.runs);
     x.reject_unknown();
     return spec;
 }
@@ -156,9 +160,7 @@ ManualSpec read_manual(const YamlFields& m, const std::vector<std::string>& stud
     ManualSpec spec;
     spec.points = read_points(m);
     spec.file = m.str("file");
-    if (std::find(student_files.begin(), student_files.end(), spec.file) == student_files.end()) {
-        m.fail("file", fmt::format("\"{}\" is not one of the kata's student_files", spec.file));
-    }
+    require_student_file(m, "file", spec.file, student_files);
     for (const char* taken : {"build", "tests", "tsan", "explore", "timing", "asan", "predict"}) {
         if (spec.check_name() == taken)
             m.fail("file", fmt::format("\"{}\" would name the check `{}`, which the grader uses",
