@@ -1,0 +1,162 @@
+// Kata 09 timing: the student's count_levels() against a textbook parallel count and against the
+// serial count, all three measured in the same run, on kThreads threads.
+//
+// Each round times the student's version, the baseline (dynamic chunks of 4,096 records taken
+// from one atomic index, counts private to each thread, one merge after the join: what the
+// README describes) and count_serial(), in an order that rotates every round, over the same
+// generated day (kRecords records whose cost grows with the square of their position, so that
+// the second half holds close to 90% of the work).
+//
+// The graded counter `ratio` is the median over rounds of
+//
+//     student time / min(baseline time, serial time / kTwoCoreSpeedup)
+//
+// The baseline's time is what this machine could give in that round; the second yardstick is
+// the serial time over the speedup the baseline should reach with two free cores.
+// When both cores are free the two are about equal and the baseline's time decides. When
+// another program holds a core, the baseline gains little over the serial count, and so does
+// any version, good or bad: a round that shows no parallelism then measures the student against
+// the speedup that two cores would have given, and misses full credit. The counter `free_cores`
+// (the smallest of: the cores two spinning threads got before the rounds and after them, and the
+// baseline's median speedup) tells the grader so, and the miss is called inconclusive
+// (exercise.yaml, min_free_cores) instead of passing a version that never had to run in
+// parallel. The counters `speedup` and `baseline_speedup` (serial time over each version's) are
+// reported for people.
+#include "histogram.hpp"
+
+#include <kata/log_records.hpp>
+#include <kata/paired.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <span>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr unsigned kThreads = 2;
+/// About 40 ms of serial work on an idle 2 GHz core (13 ns a record on average): a round
+/// (serial, baseline, student) takes about 80 ms for a good version, a repetition under 1 s.
+constexpr std::size_t kRecords = 3'000'000;
+constexpr std::uint64_t kSeed = 20250609;
+constexpr int kRounds = 9;
+/// What the baseline should reach over the serial count with two free cores: the work is
+/// CPU-bound and the threads share nothing but an index taken once per 4,096 records, so only
+/// the thread's start, the merge and the last chunk (about 1% of the serial time) stand between
+/// it and 2.
+constexpr double kTwoCoreSpeedup = 1.9;
+/// The reported ratio is capped here: beyond it the exact value changes no grade.
+constexpr double kRatioCap = 4.0;
+
+using kata::logs::Counts;
+using kata::logs::Record;
+
+double median_of(std::vector<double> values) {
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+/// The calibration: the textbook parallel count the README describes.
+Counts baseline_count(std::span<const Record> records, unsigned threads) {
+    constexpr std::size_t kChunk = 4096;
+    const std::size_t n = records.size();
+    std::atomic<std::size_t> next{0};
+    std::vector<Counts> partial(threads);
+    {
+        std::vector<std::jthread> workers;
+        workers.reserve(threads);
+        for (unsigned t = 0; t < threads; ++t) {
+            workers.emplace_back([&, t] {
+                Counts mine{};
+                for (;;) {
+                    const std::size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
+                    if (begin >= n) break;
+                    const std::size_t end = std::min(n, begin + kChunk);
+                    for (std::size_t i = begin; i < end; ++i)
+                        ++mine[kata::logs::index(kata::logs::level_of(records[i]))];
+                }
+                partial[t] = mine;
+            });
+        }
+    }
+    Counts total{};
+    for (const Counts& p : partial)
+        for (std::size_t level = 0; level < total.size(); ++level) total[level] += p[level];
+    return total;
+}
+
+template <class Fn>
+std::chrono::nanoseconds timed(const std::vector<Record>& day, Fn&& fn) {
+    benchmark::ClobberMemory();  // the day may have changed: every version reads it again
+    const auto t0 = std::chrono::steady_clock::now();
+    Counts counts = fn(std::span<const Record>(day));
+    benchmark::DoNotOptimize(counts);
+    benchmark::ClobberMemory();
+    return std::chrono::steady_clock::now() - t0;
+}
+
+void BM_CountLevels(benchmark::State& state) {
+    const std::vector<Record> day = kata::logs::make_day(kRecords, kSeed);
+    const Counts want = kata::logs::count_serial(day);
+    auto student = [](std::span<const Record> r) { return count_levels(r, kThreads); };
+    auto baseline = [](std::span<const Record> r) { return baseline_count(r, kThreads); };
+    auto serial = [](std::span<const Record> r) { return kata::logs::count_serial(r); };
+    if (student(day) != want) {
+        state.SkipWithError("count_levels() does not return the serial count");
+        return;
+    }
+    std::vector<double> ratios;
+    std::vector<double> speedups;
+    std::vector<double> baseline_speedups;
+    double cores = 0;
+    for (auto _ : state) {
+        cores = kata::free_cores(static_cast<int>(kThreads));
+        for (int r = 0; r < kRounds; ++r) {
+            std::chrono::nanoseconds s{};
+            std::chrono::nanoseconds b{};
+            std::chrono::nanoseconds z{};
+            switch (r % 3) {
+                case 0:
+                    s = timed(day, student);
+                    b = timed(day, baseline);
+                    z = timed(day, serial);
+                    break;
+                case 1:
+                    b = timed(day, baseline);
+                    z = timed(day, serial);
+                    s = timed(day, student);
+                    break;
+                default:
+                    z = timed(day, serial);
+                    s = timed(day, student);
+                    b = timed(day, baseline);
+                    break;
+            }
+            if (s.count() <= 0 || b.count() <= 0 || z.count() <= 0) continue;
+            const double sd = static_cast<double>(s.count());
+            const double bd = static_cast<double>(b.count());
+            const double zd = static_cast<double>(z.count());
+            const double yardstick = std::min(bd, zd / kTwoCoreSpeedup);
+            ratios.push_back(std::min(sd / yardstick, kRatioCap));
+            speedups.push_back(zd / sd);
+            baseline_speedups.push_back(zd / bd);
+        }
+        cores = std::min(cores, kata::free_cores(static_cast<int>(kThreads)));
+    }
+    const double baseline_speedup = median_of(baseline_speedups);
+    state.counters["ratio"] = median_of(ratios);
+    state.counters["speedup"] = median_of(speedups);
+    state.counters["baseline_speedup"] = baseline_speedup;
+    state.counters["free_cores"] = std::min(cores, baseline_speedup);
+}
+
+BENCHMARK(BM_CountLevels)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
