@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace interleave {
@@ -125,6 +126,7 @@ std::vector<SourceFinding> scan_student_source(const std::string& shown_name,
     std::string line;
     int number = 0;
     std::vector<bool> reported(rules().size(), false);
+    std::set<std::string> changed_macros;
     while (std::getline(lines, line)) {
         ++number;
         if (std::regex_search(line, escaping_include())) {
@@ -142,7 +144,9 @@ std::vector<SourceFinding> scan_student_source(const std::string& shown_name,
                 true});
         }
         std::smatch macro;
-        if (std::regex_search(line, macro, framework_macro())) {
+        // Once per macro and file: an #undef and the #define after it are one change.
+        if (std::regex_search(line, macro, framework_macro()) &&
+            changed_macros.insert(macro[2].str()).second) {
             found.push_back(SourceFinding{
                 shown_name, number,
                 fmt::format("redefines {}, a macro of the harness's checks: what the tests "

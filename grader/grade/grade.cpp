@@ -87,8 +87,18 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
             std::vector<std::string> evidence;
             for (const auto& t : c.tamper) evidence.push_back("tamper evidence: " + t);
             c.details.insert(c.details.begin(), evidence.begin(), evidence.end());
+            // A build that refused the source (an include of a test framework or of a file
+            // outside the kata, a redefined assertion) has failed: the note must not say that
+            // nothing was penalised.
+            const bool refused = c.is(CheckKind::build) && c.status == CheckStatus::fail &&
+                                 c.message.rfind("not compiled:", 0) == 0;
             report.notes.push_back(
-                c.is(CheckKind::build)
+                refused ? fmt::format("{}: the source was not compiled (see the build check's "
+                                      "tamper evidence): a student file may not include a test "
+                                      "framework or a file outside its kata, nor redefine the "
+                                      "harness's assertions",
+                                      k.id)
+                : c.is(CheckKind::build)
                     ? fmt::format("{}: the source does things no kata needs (see the build "
                                   "check's tamper evidence): listed for review, not penalised",
                                   k.id)

@@ -9,7 +9,9 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -182,6 +184,28 @@ TEST_F(FakeGrading, AnErrorInAHeaderSeveralFilesIncludeIsReportedOnceWithItsLine
     ASSERT_GE(build.details.size(), 3u);
     EXPECT_EQ(build.details[1], "     1 | // stub");
     EXPECT_EQ(build.details[2], "       |    ^");
+}
+
+TEST_F(FakeGrading, TheNoteOnTamperEvidenceAgreesWithTheVerdict) {
+    FakeProcessRunner runner(toolchain(2, false, 0.5));
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    // Refused: the note must not say that nothing was penalised.
+    write(root_ / "exercises/01-counter/counter.hpp",
+          "#include <gtest/gtest.h>\n#undef EXPECT_EQ\n#define EXPECT_EQ(a, b) (void)0\n");
+    GradeReport r = grader.grade(options("exercises"));
+    EXPECT_EQ(r.katas[0].checks[0].status, CheckStatus::fail);
+    const auto said = [&](const std::string& text) {
+        return std::any_of(r.notes.begin(), r.notes.end(), [&](const std::string& note) {
+            return note.find(text) != std::string::npos;
+        });
+    };
+    EXPECT_TRUE(said("counter: the source was not compiled"))
+        << fmt::format("{}", fmt::join(r.notes, " | "));
+    EXPECT_FALSE(said("not penalised"));
+    // Listed, not penalised: the build passes and the note says so.
+    write(root_ / "exercises/01-counter/counter.hpp", "#include <fstream>\n// stub\n");
+    r = grader.grade(options("exercises"));
+    EXPECT_FALSE(said("was not compiled"));
 }
 
 TEST_F(FakeGrading, MissingStudentFileIsAVerdict) {
