@@ -130,6 +130,9 @@ CheckResult judge_explore(const ProcessOutcome& process, const ChannelContent& c
 
 namespace {
 
+/// The explorer's time budget when only its runs may end the search (explore_runs_only).
+constexpr double kRunsOnlySeconds = 300;
+
 /// Builds (or waits for the early build of) the scenarios and runs the explorer.
 CheckResult explore_now(KataRun& k) {
     const Exercise& e = k.exercise;
@@ -142,11 +145,15 @@ CheckResult explore_now(KataRun& k) {
         return c;
     }
     const std::string token = random_token();
+    // Searching by runs only, the time budget becomes a safety net far above what the runs take.
+    const double seconds = k.options.explore_runs_only
+                               ? std::max(kRunsOnlySeconds, 20 * e.explore->seconds)
+                               : e.explore->seconds;
     // The explorer keeps to its own budget; the deadline only stops one that cannot.
-    ProcessSpec p = channel_run_spec(k.ws.scratch_dir(e, "explore"), token, k.containment,
-                                     e.explore->seconds + 30);
+    ProcessSpec p =
+        channel_run_spec(k.ws.scratch_dir(e, "explore"), token, k.containment, seconds + 30);
     p.argv = {k.builder.binary("tsan", e, k.explore_target()).string(), "--seconds",
-              fmt::format("{}", e.explore->seconds), "--runs", std::to_string(e.explore->runs)};
+              fmt::format("{}", seconds), "--runs", std::to_string(e.explore->runs)};
     if (k.options.fail_fast) p.argv.emplace_back("--stop-at-first-failure");
     const ProcessOutcome o = k.runner.run(p);
     return judge_explore(o, read_channel(o.channel, token), points, e.id);

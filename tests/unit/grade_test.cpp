@@ -208,6 +208,40 @@ TEST_F(FakeGrading, TheNoteOnTamperEvidenceAgreesWithTheVerdict) {
     EXPECT_FALSE(said("was not compiled"));
 }
 
+TEST_F(FakeGrading, VerifySearchesByRunsOnlyAStudentsGradeKeepsTheTimeBudget) {
+    write(root_ / "exercises/01-counter/exercise.yaml", R"(format_version: 1
+id: counter
+title: Counter
+student_files: [counter.hpp]
+checks:
+  tests: {points: 60}
+  explore: {points: 40, seconds: 4, runs: 300}
+)");
+    course_ = load_course(root_);
+    std::vector<std::string> budgets;  // the --seconds of every explorer run
+    auto real = toolchain(2, false, 0.5);
+    FakeProcessRunner runner([&](const ProcessSpec& spec) -> ProcessOutcome {
+        if (spec.argv.front().find("_explore") == std::string::npos) return real(spec);
+        const auto at = std::find(spec.argv.begin(), spec.argv.end(), "--seconds");
+        budgets.push_back(at != spec.argv.end() && at + 1 != spec.argv.end() ? *(at + 1) : "");
+        return exited(0);
+    });
+    Grader grader(course_, runner, Workspace{root_, root_ / "build/grade"});
+    GradeOptions grade = options("solutions");
+    grade.tsan = false;
+    grader.grade(grade);
+    ASSERT_EQ(budgets, std::vector<std::string>{"4"}) << "a student's grade: the yaml's seconds";
+    budgets.clear();
+    VerifyOptions v;
+    v.katas = {&course_.exercises[0]};
+    v.tsan = false;
+    v.part = VerifyPart::untimed;
+    verify_course(course_, grader, v, {});
+    // Verify: only the 300 runs may end the search, whatever the load; the time is a safety net.
+    ASSERT_FALSE(budgets.empty());
+    for (const auto& b : budgets) EXPECT_GE(std::stod(b), 300) << b;
+}
+
 TEST_F(FakeGrading, MissingStudentFileIsAVerdict) {
     fs::remove(root_ / "exercises/01-counter/counter.hpp");
     FakeProcessRunner runner(toolchain(2, false, 0.5));
