@@ -5,6 +5,23 @@
 // sees how long a failure, a timeout or a cancellation took to stop everything.
 #include "scope_support.hpp"
 
+namespace kata::tasks {
+/// The harness's own access to the web: the digest a correct fetch_all() computes for URL i
+/// (every chunk, in order, from the page's seed).
+struct WebOracle {
+    static std::uint64_t expected_digest(const Web& web, std::size_t i) {
+        std::uint64_t h = web.seed_of(i);
+        for (std::size_t c = 0; c < web.specs_[i].chunks; ++c) h = Web::step(web.seed_of(i), c, h);
+        return h;
+    }
+    static std::int64_t total_chunks(const Web& web) {
+        std::int64_t n = 0;
+        for (const auto& s : web.specs_) n += static_cast<std::int64_t>(s.chunks);
+        return n;
+    }
+};
+}  // namespace kata::tasks
+
 namespace {
 
 using namespace sc;
@@ -12,6 +29,7 @@ using kata::tasks::Record;
 using kata::tasks::Store;
 using kata::tasks::UrlSpec;
 using kata::tasks::Web;
+using kata::tasks::WebOracle;
 
 /// Webs and stores are never freed (and so never reused): a scope that leaves a request running
 /// cannot make it touch freed memory. Reachable from here, so LeakSanitizer does not count them.
@@ -81,11 +99,16 @@ TEST(FanOut, FetchesEveryUrlAtOnceDigestsInOrder) {
                              << " although every URL exists and answers in time";
     ASSERT_EQ(out->size(), 12u) << "one digest per URL";
     for (std::size_t i = 0; i < 12; ++i) {
-        EXPECT_EQ((*out)[i], web.expected_digest(i))
+        EXPECT_EQ((*out)[i], WebOracle::expected_digest(web, i))
             << "digest " << i
             << " is wrong: digests come back in the order of the URLs, each "
                "page's chunks mixed in order from page.seed (h = web.digest_chunk(page, i, h))";
     }
+    EXPECT_EQ(web.digest_steps(), WebOracle::total_chunks(web))
+        << "digest_chunk() was called " << web.digest_steps() << " times for pages of "
+        << WebOracle::total_chunks(web)
+        << " chunks in all: digest every page by calling web.digest_chunk() once per chunk, in "
+           "order (the digest is the work, not a value to be found elsewhere)";
     EXPECT_EQ(web.peak_open_requests(), 12)
         << "at most " << web.peak_open_requests()
         << " requests were open at once: fetch every URL at the same time (one child per URL)";
@@ -236,8 +259,11 @@ TEST(Sync, CommitsEveryRecordInUrlOrder) {
     ASSERT_FALSE(call.error) << "sync_pages() threw " << describe(call.error);
     std::vector<Record> want;
     for (std::size_t i = 0; i < 8; ++i)
-        want.push_back({url(static_cast<int>(i)), web.expected_digest(i)});
+        want.push_back({url(static_cast<int>(i)), WebOracle::expected_digest(web, i)});
     EXPECT_EQ(store.commits_completed(), 1) << "one commit of every record";
+    EXPECT_EQ(web.digest_steps(), WebOracle::total_chunks(web))
+        << "digest_chunk() was called " << web.digest_steps() << " times for pages of "
+        << WebOracle::total_chunks(web) << " chunks in all: digest every chunk of every page";
     EXPECT_TRUE(store.records() == want)
         << "the store holds " << store.records().size()
         << " records; it should hold one (url, digest) per URL, in the order of the URLs";

@@ -71,10 +71,16 @@ constexpr std::int64_t kReturnBoundUs = 500000 * kSanitizedFactor;
 /// The same for the fan-out whose children are in the middle of digesting big pages (1,500
 /// steps of 1 ms): a digest loop without a checkpoint runs 1.5 s or more past the failure.
 constexpr std::int64_t kFanOutBoundUs = 400000 + 200000 * (kSanitizedFactor - 1);
+/// From the last spawn() to the moment every child has started (spawn starts its child at
+/// once; the reference takes well under a millisecond).
+constexpr auto kStartBound = std::chrono::milliseconds(100 * kSanitizedFactor);
 /// How long a long-running child would sleep if nothing cancelled it.
 constexpr auto kLong = 3s;
-/// How long the harness waits for a scope before giving up on it.
-constexpr auto kGiveUp = 6s;
+/// How long the harness waits for a scope before giving up on it. Every bound above is well
+/// under it (the longest scope a correct design runs takes about a quarter of a second, more
+/// under the sanitizers), and it is short enough that a test of several scopes that all hang
+/// still fails with its own message long before the per-test watchdog (exercise.yaml).
+constexpr auto kGiveUp = 2500ms;
 
 inline std::int64_t now_us() {
     static const Clock::time_point origin = Clock::now();
@@ -148,6 +154,7 @@ class Probe : public std::enable_shared_from_this<Probe> {
             logs_[id] = JobLog{};
         }
         return [self = shared_from_this(), id, plan = std::move(plan)](std::stop_token t) -> int {
+            self->arm_thread_exit();
             Guard guard(*self, id, t);
             return plan(t);
         };
@@ -166,6 +173,19 @@ class Probe : public std::enable_shared_from_this<Probe> {
             kata::tasks::sleep_for(after, t);
             self->note_fail(id);
             throw Boom(id, "job " + std::to_string(id) + " failed");
+        });
+    }
+    /// Sleeps kLong; when cancelled, takes `cleanup` to clean up (a sleep that ignores the
+    /// token: closing a connection, say) and then lets Cancelled through.
+    Job<int> slow_to_stop(int id, Clock::duration cleanup) {
+        return job(id, [cleanup](std::stop_token t) -> int {
+            try {
+                kata::tasks::sleep_for(kLong, t);
+            } catch (const Cancelled&) {
+                std::this_thread::sleep_for(cleanup);
+                throw;
+            }
+            return 0;
         });
     }
     /// Sleeps kLong; when cancelled, takes `extra` to clean up and then throws Boom(id) (a
@@ -188,6 +208,17 @@ class Probe : public std::enable_shared_from_this<Probe> {
     int peak() const { return peak_.load(); }
     int started() const { return started_.load(); }
     int cleaned() const { return cleaned_.load(); }
+    /// Threads that ran one of this probe's jobs and have ended since (see note_thread_exits).
+    int threads_ended() const { return threads_ended_.load(); }
+    /// From now on, every thread that runs one of this probe's jobs counts itself in
+    /// threads_ended() as it ends, `linger` after the job's own end (a thread_local destructor:
+    /// the last thing a thread does). A scope that joins its children cannot return before
+    /// that; a scope that detaches them and counts them down returns while they still exist.
+    void note_thread_exits(Clock::duration linger) {
+        std::lock_guard lock(mutex_);
+        exit_linger_ = linger;
+        note_exits_ = true;
+    }
     JobLog log(int id) const {
         std::lock_guard lock(mutex_);
         auto it = logs_.find(id);
@@ -200,6 +231,31 @@ class Probe : public std::enable_shared_from_this<Probe> {
 
   private:
     Probe() = default;
+
+    /// Runs when a thread that ran a job ends (after everything the thread did for the scope).
+    struct ExitNote {
+        std::shared_ptr<Probe> probe;
+        Clock::duration linger{};
+        ExitNote() = default;
+        ExitNote(const ExitNote&) = delete;
+        ExitNote& operator=(const ExitNote&) = delete;
+        ~ExitNote() {
+            if (!probe) return;
+            std::this_thread::sleep_for(linger);
+            probe->threads_ended_.fetch_add(1);
+        }
+    };
+    void arm_thread_exit() {
+        Clock::duration linger{};
+        {
+            std::lock_guard lock(mutex_);
+            if (!note_exits_) return;
+            linger = exit_linger_;
+        }
+        static thread_local ExitNote note;
+        note.probe = shared_from_this();
+        note.linger = linger;
+    }
 
     class Guard {
       public:
@@ -251,6 +307,9 @@ class Probe : public std::enable_shared_from_this<Probe> {
     std::atomic<int> peak_{0};
     std::atomic<int> started_{0};
     std::atomic<int> cleaned_{0};
+    std::atomic<int> threads_ended_{0};
+    bool note_exits_ = false;  // guarded by mutex_
+    Clock::duration exit_linger_{};
     mutable std::mutex mutex_;
     std::map<int, JobLog> logs_;
 };
@@ -308,8 +367,8 @@ inline Call call_within(std::function<void()> body, Clock::duration limit = kGiv
 /// "did not return" message for a call that was given up on.
 inline std::string not_returned(const std::string& what) {
     return what + " did not return within " +
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kGiveUp).count()) +
-           " s (a child that is never cancelled, a join that never ends, or a wait for a child "
+           ms(std::chrono::duration_cast<std::chrono::microseconds>(kGiveUp).count()) +
+           " (a child that is never cancelled, a join that never ends, or a wait for a child "
            "that was never started?)";
 }
 
@@ -324,6 +383,16 @@ inline std::string scope_clean(const Probe& probe, int live_at_return, int clean
         out << "only " << cleaned_at_return << " of the " << probe.started()
             << " children had finished their cleanup when " << scope << " returned. ";
     return out.str();
+}
+
+/// Waits (at most `limit`) until `cond` holds; true when it did.
+inline bool eventually(const std::function<bool()>& cond, Clock::duration limit) {
+    const auto until = Clock::now() + limit;
+    while (!cond()) {
+        if (Clock::now() >= until) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
 }
 
 /// The process's thread count once joined threads have left (kata/threads.hpp).

@@ -59,7 +59,8 @@ void expect_siblings_cancelled(const Probe& probe, const std::vector<int>& sibli
     }
 }
 
-// Six children of different lengths: wait() returns once the longest is done (not before, and
+// Six children of different lengths (150 to 190 ms): all have started before wait() is called,
+// wait() returns once the longest is done (not before, and
 // soon after), every child ran at the same time as the others, none is alive at the return and
 // every cleanup has run; no thread is left.
 TEST(TaskGroup, WaitsForEveryChild) {
@@ -67,10 +68,13 @@ TEST(TaskGroup, WaitsForEveryChild) {
     const int before = kata::process_thread_count();
     auto live = std::make_shared<std::atomic<int>>(-1);
     auto cleaned = std::make_shared<std::atomic<int>>(-1);
-    const Call call = call_within([probe, live, cleaned] {
+    auto started_before_wait = std::make_shared<std::atomic<int>>(-1);
+    const Call call = call_within([probe, live, cleaned, started_before_wait] {
         TaskGroup group;
         for (int i = 0; i < 6; ++i)
-            group.spawn(probe->sleeper(i, std::chrono::milliseconds(60 + 8 * i)));
+            group.spawn(probe->sleeper(i, std::chrono::milliseconds(150 + 8 * i)));
+        (void)eventually([&] { return probe->started() >= 6; }, kStartBound);
+        started_before_wait->store(probe->started());
         group.wait();
         live->store(probe->live());
         cleaned->store(probe->cleaned());
@@ -80,15 +84,20 @@ TEST(TaskGroup, WaitsForEveryChild) {
                              << " although every child succeeded";
     EXPECT_EQ(probe->started(), 6)
         << "only " << probe->started() << " of the 6 spawned children ran";
+    EXPECT_EQ(started_before_wait->load(), 6)
+        << ms(kStartBound.count() * 1000) << " after the six spawn() calls, before wait(), only "
+        << started_before_wait->load()
+        << " of the children had started: spawn() starts its child at once (a thread of its own), "
+           "it does not leave it for wait() to start";
     EXPECT_EQ(scope_clean(*probe, live->load(), cleaned->load(), "wait()"), "");
     EXPECT_GE(probe->peak(), 6) << "at most " << probe->peak()
                                 << " children ran at once: spawn() starts each child at once, "
                                    "on a thread of its own, and returns";
-    EXPECT_GE(call.took_us(), 100000)
-        << "wait() returned after " << ms(call.took_us()) << "; the longest child takes 100 ms";
-    EXPECT_LE(call.took_us(), 100000 + kReturnBoundUs)
+    EXPECT_GE(call.took_us(), 190000)
+        << "wait() returned after " << ms(call.took_us()) << "; the longest child takes 190 ms";
+    EXPECT_LE(call.took_us(), 190000 + kReturnBoundUs)
         << "wait() returned " << ms(call.took_us())
-        << " after the start; the longest child takes 100 ms";
+        << " after the start; the longest child takes 190 ms";
     EXPECT_EQ(thread_leak(before, settled_threads(before), "wait()"), "");
 }
 
@@ -223,11 +232,14 @@ TEST(TaskGroup, DestructorCancelsAndJoins) {
     auto live = std::make_shared<std::atomic<int>>(-1);
     auto cleaned = std::make_shared<std::atomic<int>>(-1);
     const int before = kata::process_thread_count();
-    const Call call = call_within([probe, live, cleaned] {
+    auto started_before = std::make_shared<std::atomic<int>>(-1);
+    const Call call = call_within([probe, live, cleaned, started_before] {
         try {
             TaskGroup group;
             for (int i = 0; i < 4; ++i) group.spawn(probe->sleeper(i, kLong));
-            std::this_thread::sleep_for(10ms);
+            group.spawn(probe->slow_to_stop(4, 200ms));
+            (void)eventually([&] { return probe->started() >= 5; }, kStartBound);
+            started_before->store(probe->started());
             throw std::runtime_error("the owner's own code failed");
         } catch (const std::runtime_error&) {
             live->store(probe->live());
@@ -236,10 +248,24 @@ TEST(TaskGroup, DestructorCancelsAndJoins) {
     });
     ASSERT_TRUE(call.finished) << not_returned("~TaskGroup() without wait()");
     EXPECT_FALSE(call.error) << describe(call.error);
+    EXPECT_EQ(started_before->load(), 5)
+        << ms(kStartBound.count() * 1000) << " after the five spawn() calls only "
+        << started_before->load()
+        << " of the children had started: spawn() starts its child at once";
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_GE(probe->log(i).stop_us, 0)
+            << "child " << i << "'s token was never stopped by ~TaskGroup(): the destructor "
+            << "requests the stop of every child still running, then joins them";
+    }
     EXPECT_EQ(scope_clean(*probe, live->load(), cleaned->load(), "~TaskGroup()"), "");
-    EXPECT_LE(call.took_us(), 10000 + kReturnBoundUs)
+    EXPECT_GE(call.took_us(), 200000)
         << "leaving the scope took " << ms(call.took_us())
-        << ": the destructor must cancel the children still running, then join them";
+        << ", but child 4 takes 200 ms to clean up once cancelled: the destructor must wait for "
+           "every child to end (join), not only ask them to stop";
+    EXPECT_LE(call.took_us(), 100000 * kSanitizedFactor + 200000 + kReturnBoundUs)
+        << "leaving the scope took " << ms(call.took_us())
+        << " (the slowest cleanup takes 200 ms): the destructor must cancel the children still "
+           "running, then join them";
     EXPECT_EQ(thread_leak(before, settled_threads(before), "~TaskGroup()"), "");
 }
 
@@ -272,6 +298,92 @@ TEST(TaskGroup, ChildrenMaySpawnSiblings) {
     EXPECT_EQ(live->load(), 0)
         << "wait() returned while children spawned by other children were still running: keep "
            "joining until no child is left (spawn may be called while wait() joins)";
+}
+
+// Short children that have all finished before wait() is called; the group lives on the heap
+// and is deleted as soon as wait() returns, round after round. Every child's thread must have
+// ended by then: the scope joins its threads. (A child's thread lingers 20 ms after its job, in
+// a thread_local destructor, the last thing a thread does: a group that detaches its children
+// and counts them down returns while they still exist, and they touch the deleted group.)
+TEST(TaskGroup, NoChildThreadOutlivesWait) {
+    const int rounds = std::max(3, kata::scaled(10));
+    for (int r = 0; r < rounds; ++r) {
+        auto probe = Probe::make();
+        probe->note_thread_exits(20ms);
+        auto ended = std::make_shared<std::atomic<int>>(-1);
+        auto done_before_wait = std::make_shared<std::atomic<bool>>(false);
+        const Call call = call_within([probe, ended, done_before_wait] {
+            auto group = std::make_unique<TaskGroup>();
+            for (int i = 0; i < 4; ++i)
+                group->spawn(probe->job(i, [i](std::stop_token) { return i; }));
+            done_before_wait->store(eventually([&] { return probe->cleaned() >= 4; }, 1s));
+            group->wait();
+            ended->store(probe->threads_ended());
+            group.reset();
+        });
+        ASSERT_TRUE(call.finished) << "round " << r << ": " << not_returned("TaskGroup::wait()");
+        ASSERT_FALSE(call.error) << "round " << r << ": wait() threw " << describe(call.error);
+        ASSERT_TRUE(done_before_wait->load())
+            << "round " << r << ": four children that return at once had not all run 1 s after "
+            << "they were spawned (only " << probe->cleaned() << " had)";
+        ASSERT_EQ(ended->load(), 4)
+            << "round " << r << ": wait() returned while " << 4 - ended->load()
+            << " of the 4 children's threads were still running (their jobs were done, their "
+               "threads were not): join every child's thread. A detached thread outlives the "
+               "scope, and whatever it touches after its job (the group's counter, mutex or "
+               "condition variable) may already be freed";
+    }
+}
+
+// The first failure is the one that happened first, even when the siblings it cancels fail at
+// once in their cleanup: job 1 fails, the group stops the others, and each of them throws its
+// own error immediately (while the stop request is still running other callbacks). Round
+// after round, first() is job 1's. (A child that requests the
+// group's stop before it records its own error lets a sibling's cleanup error take its place.)
+TEST(TaskGroup, FirstIsTheOriginalFailure) {
+    const int rounds = std::max(10, kata::scaled(50));
+    for (int r = 0; r < rounds; ++r) {
+        auto probe = Probe::make();
+        const Call call = call_within([probe] {
+            // Two observers whose stop callbacks take 5 ms, registered before and after the
+            // siblings' (whatever the order in which request_stop() runs the callbacks, one of
+            // them runs after a sibling was woken): the stop request takes a while, and a sibling
+            // woken early has time to record its error before a late-recording first failure.
+            auto observer = [probe](int id) {
+                return probe->job(id, [](std::stop_token t) -> int {
+                    std::stop_callback slow(t, [] { std::this_thread::sleep_for(5ms); });
+                    kata::tasks::sleep_for(kLong, t);
+                    return 0;
+                });
+            };
+            TaskGroup group;
+            group.spawn(observer(10));
+            (void)eventually([&] { return probe->started() >= 1; }, kStartBound);
+            for (int i = 2; i < 6; ++i) group.spawn(probe->fails_when_cancelled(i, 0ms));
+            (void)eventually([&] { return probe->started() >= 5; }, kStartBound);
+            group.spawn(observer(11));
+            (void)eventually([&] { return probe->started() >= 6; }, kStartBound);
+            group.spawn(probe->failer(1, 3ms));
+            group.wait();
+        });
+        ASSERT_TRUE(call.finished) << "round " << r << ": " << not_returned("TaskGroup::wait()");
+        ASSERT_TRUE(call.error) << "round " << r << ": wait() returned normally although job 1 "
+                                << "failed";
+        try {
+            std::rethrow_exception(call.error);
+        } catch (const TaskGroupError& g) {
+            ASSERT_EQ(boom_id(g.first()), 1)
+                << "round " << r << ": first() is " << describe(g.first())
+                << ", but job 1 failed first and the others failed only because it cancelled "
+                   "them: record a child's error (under the lock) before you request the "
+                   "group's stop, so that the original failure is always first";
+            ASSERT_EQ(g.others().size(), 4u)
+                << "round " << r << ": the four cleanup failures should be attached";
+        } catch (...) {
+            FAIL() << "round " << r << ": wait() threw " << describe(call.error)
+                   << " instead of TaskGroupError";
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,6 +463,39 @@ TEST(Gather, SettledKeepsEveryOutcomeInOrder) {
     EXPECT_EQ(probe->live(), 0) << "jobs still running after gather_settled() returned";
 }
 
+// gather_settled runs its jobs at once too, and a stopped parent cancels them: it throws
+// Cancelled once every job has ended.
+TEST(Gather, SettledRunsAtOnceAndHonoursTheParent) {
+    auto probe = Probe::make();
+    auto parent = std::make_shared<std::stop_source>();
+    auto live = std::make_shared<std::atomic<int>>(-1);
+    std::thread canceller([probe, parent] {
+        (void)eventually([&] { return probe->started() >= 4; }, 1s);
+        std::this_thread::sleep_for(10ms);
+        parent->request_stop();
+    });
+    const Call call = call_within([probe, parent, live] {
+        std::vector<Job<int>> jobs;
+        for (int i = 0; i < 4; ++i) jobs.push_back(probe->sleeper(i, kLong, i));
+        try {
+            (void)gather_settled(parent->get_token(), std::move(jobs));
+        } catch (...) {
+            live->store(probe->live());
+            throw;
+        }
+        live->store(probe->live());
+    });
+    canceller.join();
+    ASSERT_TRUE(call.finished) << not_returned("gather_settled() after its parent was stopped");
+    EXPECT_GE(probe->peak(), 4) << "at most " << probe->peak()
+                                << " of gather_settled()'s 4 jobs ran at once: run them all at "
+                                   "once, each on a child of its own";
+    EXPECT_EQ(describe(call.error), "Cancelled")
+        << "gather_settled() should throw Cancelled when its parent is stopped (the jobs' "
+           "cancellations are not outcomes to return: the caller itself was cancelled)";
+    EXPECT_EQ(live->load(), 0) << "jobs still running when gather_settled() returned";
+}
+
 // ---------------------------------------------------------------------------------------------
 // with_timeout
 // ---------------------------------------------------------------------------------------------
@@ -415,6 +560,35 @@ TEST(WithTimeout, DeadlineCancelsTheWorkAndThrowsTimedOut) {
         << "with_timeout() returned " << ms(call.took_us())
         << " after the start; the limit is 30 ms";
     EXPECT_EQ(thread_leak(before, settled_threads(before), "with_timeout()"), "");
+}
+
+// Work that takes 200 ms to clean up once cancelled (a cleanup that ignores the token), under
+// a 30 ms limit: with_timeout throws TimedOut only once the work has ended, cleanup included.
+TEST(WithTimeout, WaitsForTheWorksCleanup) {
+    auto probe = Probe::make();
+    auto live = std::make_shared<std::atomic<int>>(-1);
+    const Call call = call_within([probe, live] {
+        try {
+            (void)with_timeout(std::stop_token{}, 30ms, probe->slow_to_stop(0, 200ms));
+        } catch (...) {
+            live->store(probe->live());
+            throw;
+        }
+        live->store(probe->live());
+    });
+    ASSERT_TRUE(call.finished) << not_returned("with_timeout() whose work is slow to stop");
+    EXPECT_EQ(describe(call.error), "TimedOut")
+        << "with_timeout() should throw TimedOut when the work outlived its 30 ms limit";
+    EXPECT_EQ(live->load(), 0)
+        << "the work was still running (in its 200 ms cleanup) when with_timeout() threw: the "
+           "call returns only once the work has ended, however long its cleanup takes (a "
+           "grace period is not enough: no bound on a cleanup is safe)";
+    EXPECT_GE(call.took_us(), 230000 - 1000)
+        << "with_timeout() returned " << ms(call.took_us())
+        << " after the start; the deadline is at 30 ms and the work's cleanup takes 200 ms more";
+    EXPECT_LE(call.took_us(), 230000 + kReturnBoundUs)
+        << "with_timeout() returned " << ms(call.took_us())
+        << " after the start; the work ended at about 230 ms";
 }
 
 // The parent is stopped 10 ms in, long before the 1 s deadline: that is a cancellation, not a

@@ -128,6 +128,8 @@ struct UrlSpec {
     Kind kind = Kind::ok;
 };
 
+struct WebOracle;
+
 class Web {
   public:
     /// How long one digest_chunk() call takes.
@@ -189,16 +191,11 @@ class Web {
         for (const auto& s : specs_) out.push_back(s.url);
         return out;
     }
-    /// The digest of URL i's page (all chunks, in order, starting from the page's seed).
-    std::uint64_t expected_digest(std::size_t i) const {
-        std::uint64_t h = seed_of(i);
-        for (std::size_t c = 0; c < specs_[i].chunks; ++c) h = step(seed_of(i), c, h);
-        return h;
-    }
     std::int64_t open_requests() const { return open_.load(); }
     std::int64_t peak_open_requests() const { return peak_open_.load(); }
     std::int64_t requests_started() const { return started_.load(); }
     std::int64_t requests_cancelled() const { return cancelled_.load(); }
+    /// digest_chunk() calls so far.
     std::int64_t digest_steps() const { return digest_steps_.load(); }
     /// When the first FetchError was thrown (microseconds since the web was made), or -1.
     std::int64_t first_failure_us() const { return first_failure_us_.load(); }
@@ -210,6 +207,10 @@ class Web {
     }
 
   private:
+    // The harness computes the digests a correct fetch_all() returns (WebOracle, defined by the
+    // harness alone); nothing the student's code can reach gives them away.
+    friend struct WebOracle;
+
     std::size_t index_of(const std::string& url) const {
         for (std::size_t i = 0; i < specs_.size(); ++i)
             if (specs_[i].url == url) return i;
