@@ -262,10 +262,15 @@ CheckResult run_predict_check(KataRun& k) {
     }
     if (enumeration.is_null()) {
         const std::string token = random_token();
-        ProcessSpec p = channel_run_spec(k.ws.scratch_dir(e, "predict"), token, k.containment,
-                                         spec.seconds + 30);
+        // Verify (explore_runs_only): only the run budget may end the enumeration, so that a
+        // slow or busy machine costs time once (the result is kept) instead of every row's
+        // verdict; the time budget becomes a safety net.
+        const double seconds =
+            k.options.explore_runs_only ? std::max(900.0, 6 * spec.seconds) : spec.seconds;
+        ProcessSpec p =
+            channel_run_spec(k.ws.scratch_dir(e, "predict"), token, k.containment, seconds + 30);
         p.argv = {binary.string(), "--outcomes",
-                  "--seconds",     fmt::format("{}", spec.seconds),
+                  "--seconds",     fmt::format("{}", seconds),
                   "--runs",        std::to_string(spec.runs)};
         const ProcessOutcome o = k.runner.run(p);
         const ChannelContent channel = read_channel(o.channel, token);

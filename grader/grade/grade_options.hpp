@@ -53,10 +53,11 @@ struct GradeOptions {
     /// --gtest_fail_fast) with no rerun after a hang, and a ThreadSanitizer run at its first
     /// report (ASan and UBSan always stop at theirs).
     bool fail_fast = false;
-    /// The explorer's search ends at its budget of runs (checks.explore.runs) only, never at its
-    /// budget of seconds: with its fixed seed it then searches the same schedules however busy
-    /// the machine is (verify, whose rows must not depend on the load). A student's grade keeps
-    /// the time budget, so that a slow machine costs time, not a verdict that never comes.
+    /// The explorer's search (checks.explore) and enumeration (checks.predict) end at their
+    /// budget of runs only, never at their budget of seconds: with its fixed seed it then searches
+    /// the same schedules however busy the machine is (verify, whose rows must not depend on the
+    /// load). A student's grade keeps the time budget, so that a slow machine costs time, not a
+    /// verdict that never comes.
     bool explore_runs_only = false;
 };
 
