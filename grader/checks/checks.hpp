@@ -252,6 +252,11 @@ CheckResult run_explore_check(KataRun& k);
 /// For katas whose tests do not need every core.
 void start_explore_early(KataRun& k);
 
+/// The time budget to give the explorer whose yaml budget is `seconds`: that, for a student's
+/// grade; with explore_runs_only (verify), a safety net far above what its runs take, so that
+/// only the run budget ends the search and the same schedules are searched whatever the load.
+double explorer_seconds(const GradeOptions& options, double seconds);
+
 /// Judges one run of the explorer: its report arrives over the results channel only. A
 /// scenario that a schedule breaks fails the check and loses its share of the points; the
 /// details show the interleaving step by step and the command that replays it.

@@ -262,11 +262,9 @@ CheckResult run_predict_check(KataRun& k) {
     }
     if (enumeration.is_null()) {
         const std::string token = random_token();
-        // Verify (explore_runs_only): only the run budget may end the enumeration, so that a
-        // slow or busy machine costs time once (the result is kept) instead of every row's
-        // verdict; the time budget becomes a safety net.
-        const double seconds =
-            k.options.explore_runs_only ? std::max(900.0, 6 * spec.seconds) : spec.seconds;
+        // Under verify only the run budget ends the enumeration: a slow or busy machine costs
+        // time once (the result is kept), not every row's verdict.
+        const double seconds = explorer_seconds(k.options, spec.seconds);
         ProcessSpec p =
             channel_run_spec(k.ws.scratch_dir(e, "predict"), token, k.containment, seconds + 30);
         p.argv = {binary.string(), "--outcomes",
