@@ -15,6 +15,18 @@ namespace fs = std::filesystem;
 
 namespace interleave {
 
+namespace {
+
+/// How the message of a build check that refused the source begins (is_refused_build).
+constexpr const char* kRefusedPrefix = "not compiled: ";
+
+}  // namespace
+
+bool is_refused_build(const CheckResult& build) {
+    return build.is(CheckKind::build) && build.status == CheckStatus::fail &&
+           build.message.rfind(kRefusedPrefix, 0) == 0;
+}
+
 CheckResult skipped_check(CheckKind kind, double points, std::string why) {
     CheckResult c;
     c.name = check_name(kind);
@@ -114,7 +126,7 @@ CheckResult run_build_check(KataRun& k) {
     if (!refused.empty()) {
         CheckResult build = skipped_check(CheckKind::build, 0);
         build.status = CheckStatus::fail;
-        build.message = fmt::format("not compiled: {}:{}: {}", refused.front().file,
+        build.message = fmt::format("{}{}:{}: {}", kRefusedPrefix, refused.front().file,
                                     refused.front().line, refused.front().what);
         build.tamper = tamper;
         k.not_built = "not graded: the code reaches into what grades it (see the build check)";

@@ -124,6 +124,10 @@ SandboxLimits student_sandbox(const std::filesystem::path& scratch, long long me
 /// repeated with detect_leaks=0 (so a leak cannot have been caught).
 bool is_leaks_unchecked_note(const std::string& note);
 
+/// True when `build` is a build check that refused the source before compiling it (an include
+/// of a test framework or of a file outside the kata, a redefined assertion macro).
+bool is_refused_build(const CheckResult& build);
+
 /// Runs a test binary under its deadline. Never throws for a misbehaving binary.
 TestBinaryRun run_test_binary(ProcessRunner& runner, const TestRunOptions& options);
 

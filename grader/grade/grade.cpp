@@ -90,8 +90,7 @@ GradeReport Grader::grade(const GradeOptions& options, const ProgressFn& progres
             // A build that refused the source (an include of a test framework or of a file
             // outside the kata, a redefined assertion) has failed: the note must not say that
             // nothing was penalised.
-            const bool refused = c.is(CheckKind::build) && c.status == CheckStatus::fail &&
-                                 c.message.rfind("not compiled:", 0) == 0;
+            const bool refused = is_refused_build(c);
             report.notes.push_back(
                 refused ? fmt::format("{}: the source was not compiled (see the build check's "
                                       "tamper evidence): a student file may not include a test "
