@@ -9,19 +9,21 @@
 //
 // The graded counter `ratio` is the median over rounds of
 //
-//     student time / min(baseline time, serial time / kTwoCoreSpeedup)
+//     student time / min(baseline time, serial time / kLeastSpeedup)
 //
 // The baseline's time is what this machine could give in that round; the second yardstick is
-// the serial time over the speedup the baseline should reach with two free cores.
-// When both cores are free the two are about equal and the baseline's time decides. When
-// another program holds a core, the baseline gains little over the serial count, and so does
-// any version, good or bad: a round that shows no parallelism then measures the student against
-// the speedup that two cores would have given, and misses full credit. The counter `free_cores`
-// (the smallest of: the cores two spinning threads got before the rounds and after them, and the
-// baseline's median speedup) tells the grader so, and the miss is called inconclusive
-// (exercise.yaml, min_free_cores) instead of passing a version that never had to run in
-// parallel. The counters `speedup` and `baseline_speedup` (serial time over each version's) are
-// reported for people.
+// the serial time over the least speedup a machine must give the baseline before a miss is
+// judged. When the cores are free the baseline beats that and its own time decides: a good
+// version scores about 1.0, whatever the machine's two threads are worth (two full cores give
+// the baseline about 1.9; a virtual machine whose two cores share a host, about 1.5 to 1.8).
+// When another program holds a core, the baseline gains little over the serial count, and so
+// does any version, good or bad: a round that shows no parallelism then measures the student
+// against kLeastSpeedup, and misses full credit. The counter `free_cores` (the smallest of: the
+// cores two spinning threads got before the rounds and after them, and the baseline's median
+// speedup) tells the grader so, and the miss is called inconclusive (exercise.yaml,
+// min_free_cores, set just below kLeastSpeedup) instead of passing a version that never had to
+// run in parallel. The counters `speedup` and `baseline_speedup` (serial time over each
+// version's) are reported for people.
 #include "histogram.hpp"
 
 #include <kata/log_records.hpp>
@@ -45,11 +47,12 @@ constexpr unsigned kThreads = 2;
 constexpr std::size_t kRecords = 3'000'000;
 constexpr std::uint64_t kSeed = 20250609;
 constexpr int kRounds = 9;
-/// What the baseline should reach over the serial count with two free cores: the work is
-/// CPU-bound and the threads share nothing but an index taken once per 4,096 records, so only
-/// the thread's start, the merge and the last chunk (about 1% of the serial time) stand between
-/// it and 2.
-constexpr double kTwoCoreSpeedup = 1.9;
+/// The least speedup over the serial count that a machine must give the baseline for its time
+/// to be the yardstick. Two free cores give about 1.9 (only the thread's start, the merge and the
+/// last chunk, about 1% of the serial time, stand between it and 2); measured on a 2-core virtual
+/// machine, idle: 1.52 to 1.80. Static halves reach 1.12 at best (the second half holds 89% of
+/// the serial time), so their ratio is at least 1.45 / 1.12 = 1.29 on any machine that is judged.
+constexpr double kLeastSpeedup = 1.45;
 /// The reported ratio is capped here: beyond it the exact value changes no grade.
 constexpr double kRatioCap = 4.0;
 
@@ -143,7 +146,7 @@ void BM_CountLevels(benchmark::State& state) {
             const double sd = static_cast<double>(s.count());
             const double bd = static_cast<double>(b.count());
             const double zd = static_cast<double>(z.count());
-            const double yardstick = std::min(bd, zd / kTwoCoreSpeedup);
+            const double yardstick = std::min(bd, zd / kLeastSpeedup);
             ratios.push_back(std::min(sd / yardstick, kRatioCap));
             speedups.push_back(zd / sd);
             baseline_speedups.push_back(zd / bd);
