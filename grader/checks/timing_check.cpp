@@ -24,6 +24,8 @@ struct Measured {
     /// so the student's fastest run against the baseline's slowest run.
     double best_case = 0;
     double free_cores = 0;  ///< median of the benchmark's free_cores counter, when required
+    /// The must_show effects this run did not show, each as "EFFECT (COUNTER V, needs >= MIN)".
+    std::vector<std::string> unshown;
     /// Median of the comparison's uncontended_counter, when it has one.
     std::optional<double> uncontended;
     std::string error;  ///< a benchmark or counter missing from the results
@@ -92,6 +94,14 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
         if (free == nullptr) return m;
         m.free_cores = median(*free);
     }
+    for (const auto& effect : spec.must_show) {
+        const auto* shown = counter_of(effect.counter, " (exercise.yaml lists it in must_show)");
+        if (shown == nullptr) return m;
+        const double value = median(*shown);
+        if (value < effect.at_least)
+            m.unshown.push_back(fmt::format("{} ({} {:.2f}, it shows at >= {:.2f})", effect.effect,
+                                            effect.counter, value, effect.at_least));
+    }
     if (!cmp.uncontended_counter.empty()) {
         const auto* alone = counter_of(cmp.uncontended_counter);
         if (alone == nullptr) return m;
@@ -103,12 +113,18 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
 /// The check's headline once every comparison is judged.
 std::string timing_message(const TimingSpec& spec, const CheckResult& c,
                            const std::vector<std::string>& summaries,
-                           std::optional<double> starved_cores) {
+                           std::optional<double> starved_cores,
+                           const std::vector<std::string>& unshown) {
     if (c.inconclusive && starved_cores)
         return fmt::format(
             "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
             "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
             *starved_cores, spec.min_free_cores);
+    if (c.inconclusive && !unshown.empty())
+        return fmt::format(
+            "inconclusive: this run could not show {}, so a miss cannot be told from the "
+            "machine; regrade (on another machine if it persists)",
+            unshown.front());
     if (c.inconclusive)
         return "inconclusive: the machine was too noisy to judge the speed (spread above " +
                fmt::format("{:.0f}%", spec.max_spread * 100) + "); regrade on a quieter machine";
@@ -134,6 +150,8 @@ CheckResult judge_timing(const TimingSpec& spec,
     std::vector<std::string> summaries;
     // Comparisons a busy machine could not judge under contention, judged on one call's cost.
     std::vector<std::string> judged_alone;
+    // The must_show effects a comparison's run did not show.
+    std::vector<std::string> unshown;
     for (const auto& cmp : spec.comparisons) {
         const Measured m = measure(spec, cmp, samples);
         if (!m.student_error.empty()) {
@@ -175,6 +193,13 @@ CheckResult judge_timing(const TimingSpec& spec,
             c.inconclusive = true;
             starved_cores = std::min(m.free_cores, starved_cores.value_or(m.free_cores));
         }
+        // An effect the run did not show leaves a miss unjudged, like a busy machine; full
+        // credit stands, but is unproven: a design that suffers from the effect earns it too.
+        if (!m.unshown.empty()) {
+            if (fraction < 1.0) c.inconclusive = true;
+            if (fraction >= 1.0) c.unproven = true;
+            unshown.insert(unshown.end(), m.unshown.begin(), m.unshown.end());
+        }
         if (costly_alone) {
             judged_alone.push_back(fmt::format(
                 "{}: the machine was too busy to run the threads at once ({:.2f} free cores, "
@@ -203,11 +228,17 @@ CheckResult judge_timing(const TimingSpec& spec,
             cmp.name, m.ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, m.spread,
             spec.min_free_cores > 0 ? std::optional<double>(m.free_cores) : std::nullopt});
     }
-    c.message = timing_message(spec, c, summaries, starved_cores);
+    c.message = timing_message(spec, c, summaries, starved_cores, unshown);
     // The evidence lists every comparison but the one the headline already says.
     for (const auto& line : summaries)
         if (line != c.message) c.details.push_back(line);
     for (const auto& line : judged_alone) c.details.push_back(line);
+    if (c.unproven)
+        for (const auto& effect : unshown)
+            c.details.push_back(fmt::format(
+                "this run did not show {}: full credit stands, but a design that suffers from it "
+                "would have earned it here too",
+                effect));
     if (c.inconclusive) {
         c.status = CheckStatus::error;
     } else if (c.status != CheckStatus::pass && !spec.advice.empty()) {

@@ -49,6 +49,15 @@ TimingSpec read_timing(const YamlFields& t) {
     spec.min_free_cores = t.number_or("min_free_cores", spec.min_free_cores);
     if (spec.min_free_cores < 0) t.fail("min_free_cores", "must not be negative");
     spec.advice = t.str_or("advice", "");
+    for (const auto& m : t.maps_or("must_show")) {
+        MachineEffect effect;
+        effect.counter = m.str("counter");
+        effect.at_least = m.number("at_least");
+        require_positive(m, "at_least", effect.at_least);
+        effect.effect = m.str("effect");
+        m.reject_unknown();
+        spec.must_show.push_back(effect);
+    }
     for (const auto& c : t.maps("comparisons")) {
         Comparison cmp;
         cmp.name = c.str("name");

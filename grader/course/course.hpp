@@ -32,6 +32,16 @@ struct Comparison {
     std::string uncontended_counter;
 };
 
+/// checks.timing.must_show: an effect a bad design suffers from (false sharing, contention)
+/// that the machine must show in the same run for a pass to prove anything. The benchmark
+/// measures it with a probe of its own (a harness-written version that suffers from it) and
+/// reports probe time over baseline time as a counter.
+struct MachineEffect {
+    std::string counter;  ///< a user counter of every compared student benchmark
+    double at_least = 0;  ///< the effect shows when the counter's median is at least this
+    std::string effect;   ///< for messages: "false sharing (two cores writing one cache line)"
+};
+
 struct TimingSpec {
     int points = 0;
     int repetitions = 10;
@@ -42,6 +52,9 @@ struct TimingSpec {
     /// its threads could really use, kata::free_cores); a run whose median is below this is
     /// not judged unless it earned full credit: a busy machine, not the solution, set its ratio.
     double min_free_cores = 0;
+    /// Effects the run must show (see MachineEffect). When one did not show, a miss is not
+    /// judged (inconclusive), and full credit stands but is marked unproven.
+    std::vector<MachineEffect> must_show;
     std::vector<Comparison> comparisons;
     std::string advice;
 };

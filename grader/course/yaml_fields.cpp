@@ -142,6 +142,11 @@ std::vector<YamlFields> YamlFields::maps(const std::string& key) const {
     return out;
 }
 
+std::vector<YamlFields> YamlFields::maps_or(const std::string& key) const {
+    seen_.insert(key);
+    return has(key) ? maps(key) : std::vector<YamlFields>{};
+}
+
 void YamlFields::reject_unknown() const {
     for (const auto& kv : node_) {
         const auto key = kv.first.Scalar();

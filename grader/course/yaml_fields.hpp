@@ -30,6 +30,8 @@ class YamlFields {
     std::vector<std::string> strings_or(const std::string& key) const;
     YamlFields map(const std::string& key) const;
     std::vector<YamlFields> maps(const std::string& key) const;
+    /// maps(key), or no maps when the field is absent.
+    std::vector<YamlFields> maps_or(const std::string& key) const;
 
     /// Throws for any key that was never asked about.
     void reject_unknown() const;

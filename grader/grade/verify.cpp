@@ -32,10 +32,13 @@ std::string first_problem(const KataReport& kata) {
 }
 
 /// True when some check of the kata reached no verdict because the machine was too noisy (the
-/// timing check's "inconclusive"): that is not an outcome to judge a row on.
-bool undecided(const KataReport& kata) {
-    return std::any_of(kata.checks.begin(), kata.checks.end(),
-                       [](const CheckResult& c) { return c.inconclusive; });
+/// timing check's "inconclusive"), or, for a mutant, when its timing passed in a run that did
+/// not show the effect the mutant suffers from ("unproven"): neither is an outcome to judge a
+/// row on.
+bool undecided(const KataReport& kata, bool mutant) {
+    return std::any_of(kata.checks.begin(), kata.checks.end(), [&](const CheckResult& c) {
+        return c.inconclusive || (mutant && c.unproven);
+    });
 }
 
 /// The most grades of one row while its timing stays inconclusive: a noisy moment on a shared
@@ -45,9 +48,9 @@ constexpr int kMaxGrades = 3;
 /// Grades `options`, and grades again (at most kMaxGrades in all) while the machine was too
 /// noisy for a verdict; `regrades` counts the extra grades.
 GradeReport grade_to_a_verdict(Grader& grader, const GradeOptions& options,
-                               const ProgressFn& progress, int& regrades) {
+                               const ProgressFn& progress, int& regrades, bool mutant) {
     GradeReport report = grader.grade(options, progress);
-    for (int n = 1; n < kMaxGrades && undecided(report.katas.front()); ++n) {
+    for (int n = 1; n < kMaxGrades && undecided(report.katas.front(), mutant); ++n) {
         ++regrades;
         report = grader.grade(options, progress);
     }
@@ -57,7 +60,8 @@ GradeReport grade_to_a_verdict(Grader& grader, const GradeOptions& options,
 std::string regrade_note(int regrades) {
     return regrades == 0
                ? ""
-               : fmt::format(" (regraded {} time(s): the timing was inconclusive)", regrades);
+               : fmt::format(" (regraded {} time(s): the timing was inconclusive or unproven)",
+                             regrades);
 }
 
 /// True when an asan check ran without LeakSanitizer.
@@ -96,6 +100,11 @@ VerifyRow judge_mutant(const KataReport& kata, const std::string& bug,
             row.why = fmt::format("survived: check `{}` {} ({})", name,
                                   c == nullptr ? "was not run" : "did not fail",
                                   c == nullptr ? "" : c->message);
+            if (c != nullptr && c->unproven) {
+                row.why +=
+                    "; every grade ran on a machine that did not show the effect this mutant "
+                    "suffers from (exercise.yaml must_show): verify it on another machine";
+            }
             if (c != nullptr && leaks_unchecked(*c)) {
                 row.why +=
                     "; LeakSanitizer could not run on this machine, so a leak cannot be caught "
@@ -156,7 +165,7 @@ VerifyRow verify_reference(const Exercise& e, Grader& grader, int runs, Referenc
     runs = std::max(runs, 1);
     int regrades = 0;
     for (int run = 1; run <= runs; ++run) {
-        const GradeReport ref = grade_to_a_verdict(grader, reference, progress, regrades);
+        const GradeReport ref = grade_to_a_verdict(grader, reference, progress, regrades, false);
         const KataReport& rk = ref.katas.front();
         add_reference_run(r.margins, rk);
         // The row shows the first run that missed full marks, else the last run.
@@ -284,7 +293,7 @@ std::vector<VerifyRow> verify_course(const Course& course, Grader& grader,
             if (!wanted(m.timing && kata_timed)) continue;
             const auto start = std::chrono::steady_clock::now();
             int regrades = 0;
-            const GradeReport mr = grade_to_a_verdict(grader, m, progress, regrades);
+            const GradeReport mr = grade_to_a_verdict(grader, m, progress, regrades, true);
             VerifyRow row = judge_mutant(mr.katas.front(), dir.filename().string(), expect);
             if (!row.ok) row.why += regrade_note(regrades);
             row.seconds = seconds_since(start);

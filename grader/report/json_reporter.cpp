@@ -22,6 +22,7 @@ nlohmann::json check_data(const CheckResult& c) {
             data["comparisons"].push_back(j);
         }
         data["inconclusive"] = c.inconclusive;
+        if (c.unproven) data["unproven"] = true;
     }
     if (!c.tamper.empty()) data["tamper"] = c.tamper;
     if (c.disabled) data["disabled"] = true;

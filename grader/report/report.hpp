@@ -67,6 +67,10 @@ struct CheckResult {
     /// Timing: the comparisons as judged, and whether the run was too noisy to judge.
     std::vector<TimingComparison> comparisons;
     bool inconclusive = false;
+    /// Timing: full credit earned in a run that did not show an effect the exercise names
+    /// (checks.timing.must_show). It stands, but proves nothing about a design that suffers
+    /// from that effect: verify grades such a mutant again.
+    bool unproven = false;
     /// Build: the first compiler errors.
     std::vector<SourceError> errors;
     /// Evidence that the submission tried to change how it is graded (its results, the

@@ -27,7 +27,14 @@
 // A miss with fewer free cores than exercise.yaml's min_free_cores is called inconclusive
 // instead of judged: beside a busy loop the reference itself measured ratios up to 1.68.
 // (kata::free_cores, two spinning threads for 40 ms, is not asked: on that machine it gave 1.14
-// to 1.46 idle.) The counters `speedup` and `baseline_speedup` (serial time over each version's)
+// to 1.46 idle.)
+//
+// The counter `false_sharing` is the median over rounds of a probe's time over the baseline's:
+// the baseline's design, but each thread counting straight into its slot of the shared vector,
+// the two slots on one cache line. Two cores that share their caches (hyperthreads of one core,
+// which a virtual machine's two cores can be for a while) make that nearly free, and a packed
+// design then earns full credit without proving anything (exercise.yaml, must_show).
+// The counters `speedup` and `baseline_speedup` (serial time over each version's)
 // are reported for people.
 #include "histogram.hpp"
 
@@ -71,7 +78,17 @@ double median_of(std::vector<double> values) {
     return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
 }
 
-/// The calibration: the textbook parallel count the README describes.
+/// How a parallel count of the harness keeps each thread's counts while it works.
+enum class Tally {
+    private_counts,  ///< the textbook: a Counts on the thread's stack, copied out once at the end
+    /// the probe: straight into the thread's slot of the shared vector, where the two slots
+    /// (32 bytes each) share a cache line (false sharing, as the packed-counters mutant does)
+    shared_slots,
+};
+
+/// The calibration (Tally::private_counts): the textbook parallel count the README describes;
+/// with Tally::shared_slots, the probe that shows whether this machine makes false sharing cost.
+template <Tally kTally>
 Counts baseline_count(std::span<const Record> records, unsigned threads) {
     constexpr std::size_t kChunk = 4096;
     const std::size_t n = records.size();
@@ -82,7 +99,8 @@ Counts baseline_count(std::span<const Record> records, unsigned threads) {
         workers.reserve(threads);
         for (unsigned t = 0; t < threads; ++t) {
             workers.emplace_back([&, t] {
-                Counts mine{};
+                Counts local{};
+                Counts& mine = kTally == Tally::private_counts ? local : partial[t];
                 for (;;) {
                     const std::size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
                     if (begin >= n) break;
@@ -90,7 +108,7 @@ Counts baseline_count(std::span<const Record> records, unsigned threads) {
                     for (std::size_t i = begin; i < end; ++i)
                         ++mine[kata::logs::index(kata::logs::level_of(records[i]))];
                 }
-                partial[t] = mine;
+                if (kTally == Tally::private_counts) partial[t] = local;
             });
         }
     }
@@ -122,7 +140,12 @@ void BM_CountLevels(benchmark::State& state) {
     const std::vector<Record> day = kata::logs::make_day(kRecords, kSeed);
     const Counts want = kata::logs::count_serial(day);
     auto student = [](std::span<const Record> r) { return count_levels(r, kThreads); };
-    auto baseline = [](std::span<const Record> r) { return baseline_count(r, kThreads); };
+    auto baseline = [](std::span<const Record> r) {
+        return baseline_count<Tally::private_counts>(r, kThreads);
+    };
+    auto probe = [](std::span<const Record> r) {
+        return baseline_count<Tally::shared_slots>(r, kThreads);
+    };
     auto serial = [](std::span<const Record> r) { return kata::logs::count_serial(r); };
     if (student(day) != want) {
         state.SkipWithError("count_levels() does not return the serial count");
@@ -132,11 +155,13 @@ void BM_CountLevels(benchmark::State& state) {
     std::vector<double> speedups;
     std::vector<double> baseline_speedups;
     std::vector<double> baseline_cores;
+    std::vector<double> false_sharing;
     for (auto _ : state) {
         for (int r = 0; r < kRounds; ++r) {
             Timed s{};
             Timed b{};
             Timed z{};
+            const Timed p = timed(day, probe);
             switch (r % 3) {
                 case 0:
                     s = timed(day, student);
@@ -159,6 +184,7 @@ void BM_CountLevels(benchmark::State& state) {
             const double bd = static_cast<double>(b.wall.count());
             const double zd = static_cast<double>(z.wall.count());
             baseline_cores.push_back(static_cast<double>(b.cpu.count()) / bd);
+            false_sharing.push_back(static_cast<double>(p.wall.count()) / bd);
             const double yardstick = std::min(bd, zd / kLeastSpeedup);
             ratios.push_back(std::min(sd / yardstick, kRatioCap));
             speedups.push_back(zd / sd);
@@ -170,6 +196,7 @@ void BM_CountLevels(benchmark::State& state) {
     state.counters["speedup"] = median_of(speedups);
     state.counters["baseline_speedup"] = baseline_speedup;
     state.counters["free_cores"] = median_of(baseline_cores);
+    state.counters["false_sharing"] = median_of(false_sharing);
 }
 
 BENCHMARK(BM_CountLevels)->Iterations(1)->Unit(benchmark::kMillisecond);

@@ -148,6 +148,25 @@ TEST_F(CourseFiles, MinFreeCoresIsReadAndMustNotBeNegative) {
         << load_error();
 }
 
+TEST_F(CourseFiles, MustShowListsEffectsWithACounterAThresholdAndAName) {
+    write_exercise(replace(kValid, "    points: 20\n    comparisons:",
+                           "    points: 20\n    must_show:\n      - counter: false_sharing\n"
+                           "        at_least: 1.4\n        effect: false sharing\n"
+                           "    comparisons:"));
+    const Course course = load_course(root_);
+    const auto& shows = course.exercises.front().timing->must_show;
+    ASSERT_EQ(shows.size(), 1U);
+    EXPECT_EQ(shows.front().counter, "false_sharing");
+    EXPECT_DOUBLE_EQ(shows.front().at_least, 1.4);
+    EXPECT_EQ(shows.front().effect, "false sharing");
+    write_exercise(replace(kValid, "    points: 20\n    comparisons:",
+                           "    points: 20\n    must_show:\n      - counter: false_sharing\n"
+                           "        effect: false sharing\n    comparisons:"));
+    EXPECT_NE(load_error().find("checks.timing.must_show[0].at_least: required field is missing"),
+              std::string::npos)
+        << load_error();
+}
+
 TEST_F(CourseFiles, UsesEveryCoreIsABooleanThatDefaultsToFalse) {
     write_exercise(kValid);
     EXPECT_FALSE(load_course(root_).exercises.front().tests_use_every_core);
