@@ -14,6 +14,7 @@
 // leaves the thread that ran before (`s4:1,9:0`: at step 4 switch to thread 1, at step 9 to
 // thread 0); `p<depth>-<k>-<seed>` is one PCT run.
 #include <dlfcn.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -824,6 +825,9 @@ Arguments parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace explore;
+    // One malloc arena for every thread: the scheduler runs one thread at a time, and each
+    // schedule's forked child would otherwise map a new arena for each thread it starts.
+    mallopt(M_ARENA_MAX, 1);
     const Arguments args = parse(argc, argv);
     std::vector<const Scenario*> chosen;
     for (const Scenario& s : scenarios()) {

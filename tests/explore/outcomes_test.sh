@@ -15,7 +15,7 @@ harness="$root/harness"
 "$cxx" -std=c++20 -O2 -c "$harness/support/result_channel.cpp" -o result_channel.o
 "$cxx" -std=c++20 -O0 -g1 -fno-omit-frame-pointer -fsanitize=thread -I"$harness/include" \
     -c "$root/tests/explore/litmus.cpp" -o litmus.o
-"$cxx" litmus.o scheduler.o driver.o result_channel.o -o litmus -pthread -ldl
+"$cxx" litmus.o scheduler.o driver.o result_channel.o -o litmus -pthread -ldl -Wl,-z,now
 
 failures=0
 # expect SCENARIO "OUTCOME OUTCOME ..." [complete]: the outcomes, sorted, one word each.
