@@ -113,18 +113,12 @@ Measured measure(const TimingSpec& spec, const Comparison& cmp,
 /// The check's headline once every comparison is judged.
 std::string timing_message(const TimingSpec& spec, const CheckResult& c,
                            const std::vector<std::string>& summaries,
-                           std::optional<double> starved_cores,
-                           const std::vector<std::string>& unshown) {
+                           std::optional<double> starved_cores) {
     if (c.inconclusive && starved_cores)
         return fmt::format(
             "inconclusive: the machine was too busy to judge the speed (the benchmark's threads "
             "got {:.2f} cores, it needs {:.2f}); regrade on a quieter machine",
             *starved_cores, spec.min_free_cores);
-    if (c.inconclusive && !unshown.empty())
-        return fmt::format(
-            "inconclusive: this run could not show {}, so a miss cannot be told from the "
-            "machine; regrade (on another machine if it persists)",
-            unshown.front());
     if (c.inconclusive)
         return "inconclusive: the machine was too noisy to judge the speed (spread above " +
                fmt::format("{:.0f}%", spec.max_spread * 100) + "); regrade on a quieter machine";
@@ -150,7 +144,7 @@ CheckResult judge_timing(const TimingSpec& spec,
     std::vector<std::string> summaries;
     // Comparisons a busy machine could not judge under contention, judged on one call's cost.
     std::vector<std::string> judged_alone;
-    // The must_show effects a comparison's run did not show.
+    // The must_show effects a comparison that earned full credit did not show.
     std::vector<std::string> unshown;
     for (const auto& cmp : spec.comparisons) {
         const Measured m = measure(spec, cmp, samples);
@@ -193,11 +187,11 @@ CheckResult judge_timing(const TimingSpec& spec,
             c.inconclusive = true;
             starved_cores = std::min(m.free_cores, starved_cores.value_or(m.free_cores));
         }
-        // An effect the run did not show leaves a miss unjudged, like a busy machine; full
-        // credit stands, but is unproven: a design that suffers from the effect earns it too.
-        if (!m.unshown.empty()) {
-            if (fraction < 1.0) c.inconclusive = true;
-            if (fraction >= 1.0) c.unproven = true;
+        // An effect the run did not show only ever makes a design look faster than it is: a
+        // miss stands, and full credit stands too, but unproven (a design that suffers from the
+        // effect would have earned it here).
+        if (!m.unshown.empty() && fraction >= 1.0) {
+            c.unproven = true;
             unshown.insert(unshown.end(), m.unshown.begin(), m.unshown.end());
         }
         if (costly_alone) {
@@ -228,7 +222,7 @@ CheckResult judge_timing(const TimingSpec& spec,
             cmp.name, m.ratio, cmp.full_credit_ratio, cmp.zero_credit_ratio, fraction, m.spread,
             spec.min_free_cores > 0 ? std::optional<double>(m.free_cores) : std::nullopt});
     }
-    c.message = timing_message(spec, c, summaries, starved_cores, unshown);
+    c.message = timing_message(spec, c, summaries, starved_cores);
     // The evidence lists every comparison but the one the headline already says.
     for (const auto& line : summaries)
         if (line != c.message) c.details.push_back(line);

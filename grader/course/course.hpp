@@ -33,7 +33,7 @@ struct Comparison {
 };
 
 /// checks.timing.must_show: an effect a bad design suffers from (false sharing, contention)
-/// that the machine must show in the same run for a pass to prove anything. The benchmark
+/// that the machine must show in the same run for full credit to prove anything. The benchmark
 /// measures it with a probe of its own (a harness-written version that suffers from it) and
 /// reports probe time over baseline time as a counter.
 struct MachineEffect {
@@ -52,8 +52,9 @@ struct TimingSpec {
     /// its threads could really use, kata::free_cores); a run whose median is below this is
     /// not judged unless it earned full credit: a busy machine, not the solution, set its ratio.
     double min_free_cores = 0;
-    /// Effects the run must show (see MachineEffect). When one did not show, a miss is not
-    /// judged (inconclusive), and full credit stands but is marked unproven.
+    /// Effects the run must show (see MachineEffect) for full credit to prove anything: when
+    /// one did not show, full credit stands but is marked unproven. A miss is judged as usual
+    /// (a hidden effect only ever makes a design look faster).
     std::vector<MachineEffect> must_show;
     std::vector<Comparison> comparisons;
     std::string advice;
