@@ -24,7 +24,8 @@ struct Measured {
     /// so the student's fastest run against the baseline's slowest run.
     double best_case = 0;
     double free_cores = 0;  ///< median of the benchmark's free_cores counter, when required
-    /// The must_show effects this run did not show, each as "EFFECT (COUNTER V, needs >= MIN)".
+    /// The must_show effects this run did not show, each as "EFFECT (COUNTER V, it shows at >=
+    /// MIN)".
     std::vector<std::string> unshown;
     /// Median of the comparison's uncontended_counter, when it has one.
     std::optional<double> uncontended;

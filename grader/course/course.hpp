@@ -35,7 +35,7 @@ struct Comparison {
 /// checks.timing.must_show: an effect a bad design suffers from (false sharing, contention)
 /// that the machine must show in the same run for full credit to prove anything. The benchmark
 /// measures it with a probe of its own (a harness-written version that suffers from it) and
-/// reports probe time over baseline time as a counter.
+/// reports the probe's time on the comparison's scale (over the same yardstick) as a counter.
 struct MachineEffect {
     std::string counter;  ///< a user counter of every compared student benchmark
     double at_least = 0;  ///< the effect shows when the counter's median is at least this

@@ -41,12 +41,12 @@ bool undecided(const KataReport& kata, bool mutant) {
     });
 }
 
-/// The most grades of one row while its timing stays inconclusive: a noisy moment on a shared
-/// machine passes, so each regrade is another chance at a verdict, not another verdict.
+/// The most grades of one row while it stays undecided: a noisy moment on a shared machine
+/// passes, so each regrade is another chance at a verdict, not another verdict.
 constexpr int kMaxGrades = 3;
 
-/// Grades `options`, and grades again (at most kMaxGrades in all) while the machine was too
-/// noisy for a verdict; `regrades` counts the extra grades.
+/// Grades `options`, and grades again (at most kMaxGrades in all) while the row is undecided
+/// (see undecided(); `mutant` says which kind of row); `regrades` counts the extra grades.
 GradeReport grade_to_a_verdict(Grader& grader, const GradeOptions& options,
                                const ProgressFn& progress, int& regrades, bool mutant) {
     GradeReport report = grader.grade(options, progress);
