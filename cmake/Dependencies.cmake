@@ -40,8 +40,9 @@ if(INTERLEAVE_KATAS)
   find_package(rapidcheck REQUIRED)
 endif()
 
-if(INTERLEAVE_KATAS AND INTERLEAVE_SANITIZER STREQUAL "thread")
-  # The explorer's report (harness/explore/driver.cpp).
+if(INTERLEAVE_KATAS AND INTERLEAVE_SANITIZER MATCHES "^(thread)?$")
+  # The explorer's report (harness/explore/driver.cpp, tsan tree) and the litmus tests' real
+  # runs (harness/explore/stress_main.cpp, release tree).
   find_package(nlohmann_json 3.10 REQUIRED)
 endif()
 

@@ -1,5 +1,5 @@
 # interleave_add_kata(ID <id> DIR <NN-name> TESTS <files...> [BENCH <files...>] [EXPLORE <files...>]
-#                     [STUDENT_SOURCES <files...>])
+#                     [STRESS <files...>] [STUDENT_SOURCES <files...>])
 #
 # Declares the targets the grader builds for one kata:
 #   <id>_tests  GoogleTest binary: the harness tests + harness/support/test_main.cpp
@@ -9,6 +9,8 @@
 #               ThreadSanitizer's instrumentation but linked with the explorer's runtime instead
 #               of TSan's, so every atomic, lock and wait becomes a scheduling point
 #               (only in the tsan preset, the one tree that has the instrumentation)
+#   <id>_stress the same files' litmus tests (EXPLORE_LITMUS) run for real, many times, on the
+#               machine's own atomics: no instrumentation, so only in the release preset
 # The student's files are read from KATA_SOURCE_ROOT/<NN-name>/ (headers through the include
 # path, STUDENT_SOURCES compiled in). KATA_SOURCE_ROOT defaults to exercises/, so a plain
 # configure builds the stubs; the grader points it at its own staging folder instead.
@@ -26,7 +28,7 @@ else()
 endif()
 
 function(interleave_add_kata)
-  cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;EXPLORE;STUDENT_SOURCES" ${ARGN})
+  cmake_parse_arguments(K "" "ID;DIR" "TESTS;BENCH;EXPLORE;STRESS;STUDENT_SOURCES" ${ARGN})
   if(NOT K_ID OR NOT K_DIR OR NOT (K_TESTS OR K_EXPLORE))
     message(FATAL_ERROR "interleave_add_kata needs ID, DIR and TESTS (or, for a kata of "
                         "predictions, EXPLORE alone)")
@@ -77,5 +79,15 @@ function(interleave_add_kata)
     # otherwise resolve its lazily bound calls (pthread_create...) again for every schedule.
     set_property(TARGET ${K_ID}_explore PROPERTY LINK_OPTIONS "LINKER:-z,now")
     target_link_libraries(${K_ID}_explore PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
+  endif()
+
+  if(INTERLEAVE_SANITIZER STREQUAL "" AND K_STRESS)
+    add_executable(${K_ID}_stress ${K_STRESS} ${student_sources}
+                   "${PROJECT_SOURCE_DIR}/harness/explore/stress_main.cpp"
+                   $<TARGET_OBJECTS:kata_result_channel>)
+    target_include_directories(${K_ID}_stress BEFORE PRIVATE "${student_dir}")
+    target_include_directories(${K_ID}_stress PRIVATE "${PROJECT_SOURCE_DIR}/harness/include")
+    target_compile_definitions(${K_ID}_stress PRIVATE EXPLORE_STRESS_BUILD)
+    target_link_libraries(${K_ID}_stress PRIVATE Threads::Threads nlohmann_json::nlohmann_json)
   endif()
 endfunction()

@@ -284,10 +284,15 @@ PredictAnswers parse_predict_answers(const std::string& file, const std::string&
 
 /// Judges predictions against the explorer's `--outcomes` report: each program is worth an
 /// equal share, earned in full for the exact set, else in proportion to the outcomes right
-/// over every outcome either side named. Each missed outcome is shown with a schedule that
-/// reaches it; each impossible one with the number of schedules that never do.
+/// over every outcome either side named. A program's true set is what its interleavings reach
+/// plus its `relaxed_outcomes` (what only a weak memory order gives). Each missed outcome is
+/// shown with a schedule that reaches it (or why relaxed atomics allow it); each impossible one
+/// with the number of schedules that never do. `stress` is the `<id>_stress` report (null when
+/// none was made): each litmus test's counts of real runs are shown beside the prediction, and
+/// a real run that ended outside the true set is the course's error, never the student's.
 CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enumeration,
-                              const PredictAnswers& answers);
+                              const PredictAnswers& answers,
+                              const nlohmann::json& stress = nullptr);
 
 /// Builds the kata's programs (tsan tree, `<id>_explore`), enumerates every schedule of each,
 /// and judges the student's answers file against the outcomes (checks.predict).

@@ -55,6 +55,56 @@ std::string witness_text(const nlohmann::json& outcome) {
     return out.empty() ? "a schedule the explorer found" : out;
 }
 
+/// A litmus test's real runs (`<id>_stress`): how many ended each way.
+struct RealRuns {
+    long runs = 0;
+    std::map<std::string, long> histogram;
+};
+
+RealRuns real_runs_of(const nlohmann::json& stress, const std::string& name) {
+    RealRuns out;
+    if (!stress.is_object()) return out;
+    for (const auto& p : stress.value("programs", nlohmann::json::array())) {
+        if (!p.is_object() || p.value("name", "") != name) continue;
+        const auto histogram = p.value("histogram", nlohmann::json::object());
+        if (!histogram.is_object()) continue;
+        for (const auto& [outcome, count] : histogram.items()) {
+            if (!count.is_number_integer() || count.get<long>() <= 0) continue;
+            out.histogram[normalise_outcome(outcome)] += count.get<long>();
+            out.runs += count.get<long>();
+        }
+    }
+    return out;
+}
+
+/// "r1=0 r2=1 x111123, r1=0 r2=0 x4773 (relaxed only)", most frequent first.
+std::string histogram_text(const RealRuns& real, const std::set<std::string>& relaxed) {
+    std::vector<std::pair<std::string, long>> rows(real.histogram.begin(), real.histogram.end());
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    std::string out;
+    for (const auto& [outcome, count] : rows) {
+        out += fmt::format("{}{} x{}{}", out.empty() ? "" : ", ", outcome, count,
+                           relaxed.count(outcome) != 0 ? " (relaxed atomics only)" : "");
+    }
+    for (const auto& r : relaxed) {
+        if (real.histogram.count(r) == 0) out += fmt::format(", {} never (allowed)", r);
+    }
+    return out;
+}
+
+/// " (seen 4773 times in 200000 real runs here)" / " (not seen in ... : allowed all the same)".
+std::string seen_text(const RealRuns& real, const std::string& outcome) {
+    if (real.runs == 0) return "";
+    const auto it = real.histogram.find(outcome);
+    if (it == real.histogram.end())
+        return fmt::format(
+            "; not seen in {} real runs on this machine, but allowed, and other hardware "
+            "shows it",
+            real.runs);
+    return fmt::format("; seen {} times in {} real runs on this machine", it->second, real.runs);
+}
+
 }  // namespace
 
 PredictAnswers parse_predict_answers(const std::string& file, const std::string& text) {
@@ -112,7 +162,7 @@ PredictAnswers parse_predict_answers(const std::string& file, const std::string&
 }
 
 CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enumeration,
-                              const PredictAnswers& answers) {
+                              const PredictAnswers& answers, const nlohmann::json& stress) {
     CheckResult c;
     c.name = check_name(CheckKind::predict);
     c.max_score = spec.points;
@@ -151,6 +201,28 @@ CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enu
             if (o.is_object()) truth[normalise_outcome(o.value("outcome", ""))] = o;
         std::set<std::string> reachable;
         for (const auto& [text, o] : truth) reachable.insert(text);
+        // What only a weak memory order gives: no schedule reaches it, the program names it.
+        std::set<std::string> relaxed;
+        for (const auto& r : program.value("relaxed_outcomes", nlohmann::json::array()))
+            if (r.is_string()) relaxed.insert(normalise_outcome(r.get<std::string>()));
+        for (const auto& r : relaxed) reachable.insert(r);
+        const RealRuns real = real_runs_of(stress, name);
+        for (const auto& [seen, count] : real.histogram) {
+            if (reachable.count(seen) != 0) continue;
+            c.status = CheckStatus::error;
+            c.infrastructure = true;
+            c.score = 0;
+            c.message = fmt::format(
+                "the real runs of {} ended {} time(s) as \"{}\", which neither an interleaving "
+                "nor its relaxed outcomes give: the program's list of relaxed outcomes is wrong, "
+                "so nothing is graded",
+                name, count, seen);
+            return c;
+        }
+        const std::string real_line = real.runs > 0
+                                          ? fmt::format("\n  {} real runs on this machine: {}",
+                                                        real.runs, histogram_text(real, relaxed))
+                                          : "";
         const auto answer = answers.programs.find(name);
         if (answer == answers.programs.end() || answer->second.outcomes.empty()) {
             c.details.push_back(fmt::format(
@@ -175,21 +247,32 @@ CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enu
         c.score += share * fraction;
         if (missed.empty() && impossible.empty()) {
             ++exact;
-            c.details.push_back(fmt::format("{}: exact ({}): {:.4g}/{:.4g}", name,
-                                            joined(reachable), share, share));
+            c.details.push_back(fmt::format("{}: exact ({}): {:.4g}/{:.4g}{}", name,
+                                            joined(reachable), share, share, real_line));
             continue;
         }
         std::string line = fmt::format("{}: {} of your {} outcome{} right, {:.4g}/{:.4g}", name,
                                        right.size(), predicted.size(),
                                        predicted.size() == 1 ? "" : "s", share * fraction, share);
         for (const auto& m : missed) {
-            line += fmt::format("\n  you missed {}, reachable by: {}", m, witness_text(truth[m]));
+            if (truth.count(m) != 0) {
+                line +=
+                    fmt::format("\n  you missed {}, reachable by: {}", m, witness_text(truth[m]));
+            } else {
+                line += fmt::format(
+                    "\n  you missed {}: no interleaving reaches it, but the relaxed atomics "
+                    "allow it (the memory model lets a thread see another thread's stores late, "
+                    "or in another order than they were made){}",
+                    m, seen_text(real, m));
+            }
         }
         for (const auto& i : impossible) {
             line += fmt::format(
-                "\n  {} cannot happen: none of the {} schedules of this program ends that way", i,
-                program.value("schedules", 0));
+                "\n  {} cannot happen: none of the {} schedules of this program ends that way{}", i,
+                program.value("schedules", 0),
+                relaxed.empty() ? "" : ", and relaxed atomics do not give it either");
         }
+        line += real_line;
         c.details.push_back(std::move(line));
     }
     for (const auto& [name, answer] : answers.programs) {
@@ -212,6 +295,50 @@ CheckResult judge_predictions(const PredictSpec& spec, const nlohmann::json& enu
                                   }());
     return c;
 }
+
+namespace {
+
+/// The programs' litmus tests run for real (`<id>_stress --runs N`, release tree: the
+/// hardware's own atomics), when a program names relaxed outcomes. Never cached: the counts
+/// are what this machine does now. They only inform (the true sets do not depend on them), so a
+/// problem is returned in `problem` and the grade stands.
+nlohmann::json run_litmus_stress(KataRun& k, const nlohmann::json& enumeration,
+                                 std::string& problem) {
+    const Exercise& e = k.exercise;
+    const PredictSpec& spec = *e.predict;
+    bool any = false;
+    for (const auto& program : enumeration.value("scenarios", nlohmann::json::array()))
+        any = any || (program.is_object() && program.contains("relaxed_outcomes"));
+    if (!any || spec.stress_runs == 0) return nullptr;
+    const std::string target = e.id + "_stress";
+    const BuildOutcome build = k.build("release", target);
+    if (!build.ok) {
+        problem = fmt::format(
+            "the litmus tests could not be built for their real runs ({}): no counts shown",
+            target);
+        return nullptr;
+    }
+    const std::string token = random_token();
+    ProcessSpec p = channel_run_spec(k.ws.scratch_dir(e, "stress"), token, k.containment, 60);
+    p.argv = {k.builder.binary("release", e, target).string(), "--runs",
+              std::to_string(spec.stress_runs)};
+    const ProcessOutcome o = k.runner.run(p);
+    const ChannelContent channel = read_channel(o.channel, token);
+    if (!o.ok() || channel.blocks.size() != 1 || channel.blocks.front().first != "stress") {
+        problem = fmt::format("the real runs of the litmus tests ({}) {} without their counts",
+                              target, o.ok() ? "ended" : o.describe());
+        return nullptr;
+    }
+    try {
+        return nlohmann::json::parse(channel.blocks.front().second);
+    } catch (const std::exception& ex) {
+        problem =
+            fmt::format("could not read the counts of the real runs ({}): {}", target, ex.what());
+        return nullptr;
+    }
+}
+
+}  // namespace
 
 CheckResult run_predict_check(KataRun& k) {
     const Exercise& e = k.exercise;
@@ -285,8 +412,12 @@ CheckResult run_predict_check(KataRun& k) {
             complete = complete && program.value("complete", false);
         if (complete) std::ofstream(cache) << channel.blocks.front().second;
     }
+    std::string stress_problem;
+    const nlohmann::json stress = run_litmus_stress(k, enumeration, stress_problem);
     try {
-        return judge_predictions(spec, enumeration, answers);
+        CheckResult c = judge_predictions(spec, enumeration, answers, stress);
+        if (!stress_problem.empty()) c.details.push_back(stress_problem);
+        return c;
     } catch (const std::exception& ex) {
         return failed(fmt::format("could not judge the predictions: {}", ex.what()));
     }

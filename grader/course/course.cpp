@@ -153,13 +153,17 @@ ExploreSpec read_explore(const YamlFields& x) {
     return spec;
 }
 
-/// checks.predict: {points, answers, seconds, runs}; `answers` must be a student file.
+/// checks.predict: {points, answers, seconds, runs, stress_runs}; `answers` must be a student
+/// file.
 PredictSpec read_predict(const YamlFields& x, const std::vector<std::string>& student_files) {
     PredictSpec spec;
     spec.points = read_points(x);
     spec.answers = x.str_or("answers", spec.answers);
     require_student_file(x, "answers", spec.answers, student_files);
     read_search_budget(x, 300, spec.seconds, spec.runs);
+    spec.stress_runs = x.integer_or("stress_runs", spec.stress_runs);
+    if (spec.stress_runs < 0 || spec.stress_runs > 10000000)
+        x.fail("stress_runs", "must be between 0 (no real runs) and 10000000");
     x.reject_unknown();
     return spec;
 }

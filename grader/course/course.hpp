@@ -92,6 +92,9 @@ struct PredictSpec {
     /// Wall-time budget of the enumeration, and most schedules per program.
     double seconds = 30;
     int runs = 200000;
+    /// Real runs of each litmus test (EXPLORE_LITMUS, the `<id>_stress` binary) whose outcome
+    /// counts are shown beside the prediction; 0: none.
+    int stress_runs = 200000;
 };
 
 struct Exercise {

@@ -9,12 +9,21 @@
 //
 // In exercises/10-predict/answers.yaml, list for each program EVERY outcome that some
 // interleaving can produce, in the form the program prints it, and say why in one sentence.
+//
+// The last two programs (10 and 11) use relaxed atomics (std::memory_order_relaxed): there,
+// memory is NOT sequentially consistent, and the outcomes to list are every one the C++ memory
+// model allows, interleavings or not. They are written as litmus tests: a struct holding the
+// shared state, two actors (one per thread), and the outcome read after both are done. The
+// grader also runs them for real many times on the machine and shows how often each outcome
+// showed up beside your prediction.
 #define EXPLORE_PROGRAMS_ARE_THE_HARNESS
 #include <kata/explore.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -180,3 +189,50 @@ EXPLORE_SCENARIO(LockOrder, {}, "lock a then b  ||  lock b then a") {
     t2.join();
     EXPLORE_OBSERVE("finished");
 }
+
+// 10. Store buffering again, with relaxed atomics: no order between a thread's store and its
+// later load of the other variable is promised.
+struct RelaxedStoreBuffering {
+    static constexpr const char* description =
+        "x.store(1, relaxed); r1 = y.load(relaxed)  ||  y.store(1, relaxed); r2 = x.load(relaxed)";
+    std::atomic<int> x{0};
+    std::atomic<int> y{0};
+    int r1 = -1;
+    int r2 = -1;
+    void actor1() {
+        x.store(1, std::memory_order_relaxed);
+        r1 = y.load(std::memory_order_relaxed);
+    }
+    void actor2() {
+        y.store(1, std::memory_order_relaxed);
+        r2 = x.load(std::memory_order_relaxed);
+    }
+    void outcome(char* out, std::size_t size) const {
+        std::snprintf(out, size, "r1=%d r2=%d", r1, r2);
+    }
+};
+EXPLORE_LITMUS(RelaxedStoreBuffering, "r1=0 r2=0")
+
+// 11. Message passing with relaxed atomics: the writer stores the data, then raises the flag;
+// the reader reads the flag, then the data. Both variables are atomic, every order relaxed.
+struct RelaxedMessagePassing {
+    static constexpr const char* description =
+        "data.store(42, relaxed); ready.store(1, relaxed)  ||  r1 = ready.load(relaxed); "
+        "r2 = data.load(relaxed)";
+    std::atomic<int> data{0};
+    std::atomic<int> ready{0};
+    int r1 = -1;
+    int r2 = -1;
+    void actor1() {
+        data.store(42, std::memory_order_relaxed);
+        ready.store(1, std::memory_order_relaxed);
+    }
+    void actor2() {
+        r1 = ready.load(std::memory_order_relaxed);
+        r2 = data.load(std::memory_order_relaxed);
+    }
+    void outcome(char* out, std::size_t size) const {
+        std::snprintf(out, size, "ready=%d data=%d", r1, r2);
+    }
+};
+EXPLORE_LITMUS(RelaxedMessagePassing, "ready=1 data=0")

@@ -1,6 +1,13 @@
-// The explorer's main: searches the schedules of every scenario in this binary, one forked
-// child per schedule, stops at the first failing one, shrinks it to the fewest context
-// switches that still fail, and prints it as numbered steps with the student's source lines.
+// The explorer's main: searches the schedules of every scenario in this binary, stops at the
+// first failing one, shrinks it to the fewest context switches that still fail, and prints it
+// as numbered steps with the student's source lines.
+//
+// Runs happen in a forked worker process that serves one run after another while they pass
+// (a fork per schedule cost most of the time); a run that fails, deadlocks or crashes ends its
+// worker, and the next run starts a fresh one. Every run whose steps are shown (a failure, an
+// outcome's witness, a replay) runs in a fresh process, and must end as the reused worker's run
+// did: when it does not, the code kept state from one run to the next, and the scenario is
+// searched again with a fresh process for every run.
 //
 //   <kata>_explore [--scenario NAME] [--replay TOKEN] [--runs N] [--seconds S] [--depth D]
 //                  [--bound B] [--seed S] [--json FILE] [--list] [--outcomes]
@@ -14,9 +21,12 @@
 // leaves the thread that ran before (`s4:1,9:0`: at step 4 switch to thread 1, at step 9 to
 // thread 0); `p<depth>-<k>-<seed>` is one PCT run.
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,33 +127,62 @@ class PctPolicy final : public Policy {
     int depth_ = 1;
 };
 
-/// Follows a list of choices, then never preempts (exhaustive search extends it).
-class PrefixPolicy final : public Policy {
-  public:
-    explicit PrefixPolicy(std::vector<std::uint8_t> prefix) : prefix_(std::move(prefix)) {}
-    int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t timed,
-               int soonest) override {
-        if (step < prefix_.size() && ((enabled >> prefix_[step]) & 1u) != 0) return prefix_[step];
-        return default_choice(previous, enabled, timed, soonest);
-    }
+/// A schedule to run, as the parent hands it to a worker: either a choice per step (the first
+/// `choices.size()` steps; kDefault, or a thread that cannot run, means the default choice, and
+/// every later step takes the default) or one PCT run.
+struct Schedule {
+    static constexpr std::uint8_t kDefault = 0xFF;
+    std::vector<std::uint8_t> choices;
+    int pct_depth = 0;  // > 0: a PCT run with these parameters instead
+    std::uint32_t pct_k = 0;
+    std::uint64_t pct_seed = 0;
 
-  private:
-    std::vector<std::uint8_t> prefix_;
+    /// Exactly these choices, then never a preemption (exhaustive search extends it).
+    static Schedule prefix(std::vector<std::uint8_t> choices) {
+        Schedule s;
+        s.choices = std::move(choices);
+        return s;
+    }
+    /// Never preempts except at the listed steps: the shape of a replay token.
+    static Schedule switches(const std::map<std::uint32_t, int>& at) {
+        Schedule s;
+        if (!at.empty()) s.choices.assign(at.rbegin()->first + 1, kDefault);
+        for (const auto& [step, thread] : at) s.choices[step] = static_cast<std::uint8_t>(thread);
+        return s;
+    }
+    static Schedule pct(int depth, std::uint32_t k, std::uint64_t seed) {
+        Schedule s;
+        s.pct_depth = depth;
+        s.pct_k = k;
+        s.pct_seed = seed;
+        return s;
+    }
 };
 
-/// Never preempts except at the listed steps: the shape of a replay token.
-class SwitchPolicy final : public Policy {
+/// What the parent asks its worker to run next (in MAP_SHARED memory, written between runs).
+struct Job {
+    bool frames;
+    int pct_depth;
+    std::uint32_t pct_k;
+    std::uint64_t pct_seed;
+    std::uint32_t count;
+    std::uint8_t choice[kMaxDecisions];
+};
+
+/// Takes the job's choice at each step it gives one for, else the default choice.
+class ChoicePolicy final : public Policy {
   public:
-    explicit SwitchPolicy(std::map<std::uint32_t, int> switches) : switches_(std::move(switches)) {}
+    explicit ChoicePolicy(const Job& job) : job_(job) {}
     int choose(std::uint32_t step, int previous, std::uint32_t enabled, std::uint32_t timed,
                int soonest) override {
-        auto it = switches_.find(step);
-        if (it != switches_.end() && ((enabled >> it->second) & 1u) != 0) return it->second;
+        if (step < job_.count && job_.choice[step] != Schedule::kDefault &&
+            ((enabled >> job_.choice[step]) & 1u) != 0)
+            return job_.choice[step];
         return default_choice(previous, enabled, timed, soonest);
     }
 
   private:
-    std::map<std::uint32_t, int> switches_;
+    const Job& job_;
 };
 
 /// No run outlives this (the whole search's budget plus a second): code that loops outside the
@@ -152,17 +191,25 @@ std::chrono::steady_clock::time_point g_run_deadline = std::chrono::steady_clock
 
 // ---- one run ----------------------------------------------------------------------------
 
+/// Memory the parent and its worker both see (MAP_SHARED), mapped once before any fork.
+template <class T>
+T* shared_memory(const char* what) {
+    void* p = mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        std::fprintf(stderr, "explore: mmap of the %s: %s\n", what, std::strerror(errno));
+        std::exit(2);
+    }
+    return static_cast<T*>(p);
+}
+
 SharedLog* shared_log() {
-    static SharedLog* log = [] {
-        void* p = mmap(nullptr, sizeof(SharedLog), PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) {
-            std::perror("explore: mmap");
-            std::exit(2);
-        }
-        return static_cast<SharedLog*>(p);
-    }();
+    static SharedLog* log = shared_memory<SharedLog>("run log");
     return log;
+}
+
+Job* shared_job() {
+    static Job* job = shared_memory<Job>("job box");
+    return job;
 }
 
 struct RunResult {
@@ -177,41 +224,168 @@ bool is_failure(Outcome o) {
     return o == Outcome::Failed || o == Outcome::Deadlock || o == Outcome::Crashed;
 }
 
-RunResult run_once(const Scenario& s, Policy& policy, bool keep_events) {
+/// A worker serves at most this many runs: what a scenario leaks stays bounded.
+constexpr int kRunsPerWorker = 256;
+
+/// false: every run in a fresh process (set when a scenario's code kept state between runs).
+bool g_reuse = true;
+
+/// The child process that runs the schedules of one scenario, one job at a time.
+struct Worker {
+    pid_t pid = -1;
+    int pidfd = -1;    // readable once the worker has ended (-1 where the kernel has none)
+    int job_fd = -1;   // the parent writes one byte per job
+    int done_fd = -1;  // the worker writes one byte per run that passed; end of file: it ended
+    const Scenario* scenario = nullptr;
+    int served = 0;
+};
+Worker g_worker;
+
+void close_fds(Worker& w) {
+    for (int* fd : {&w.pidfd, &w.job_fd, &w.done_fd}) {
+        if (*fd >= 0) close(*fd);
+        *fd = -1;
+    }
+}
+
+/// Ends the worker (it waits for a job, or is stuck in a run) and reaps it.
+void retire_worker() {
+    if (g_worker.pid < 0) return;
+    kill(g_worker.pid, SIGKILL);
+    int status = 0;
+    while (waitpid(g_worker.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    close_fds(g_worker);
+    g_worker = Worker{};
+}
+
+/// The worker's loop: a byte on `job_fd` is the job in the job box; each passing run answers a
+/// byte on `done_fd`; any other end of a run ends the process (run_scenario does).
+[[noreturn]] void serve(const Scenario& s, int job_fd, int done_fd) {
+    // The student's code runs in this child: it must not be able to speak for the parent.
+    kata_support::close_channel();
+    signal(SIGPIPE, SIG_DFL);
+    SharedLog* log = shared_log();
+    const Job& job = *shared_job();
+    while (true) {
+        char byte = 0;
+        const ssize_t got = read(job_fd, &byte, 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got != 1) _exit(0);  // the parent is gone, or retired this worker
+        Options options;
+        options.memory_points = s.options.memory_points;
+        options.spurious_wakeups = s.options.spurious_wakeups;
+        options.frames = job.frames;
+        ChoicePolicy choices(job);
+        PctPolicy pct(std::max(job.pct_depth, 1), job.pct_k, job.pct_seed);
+        Policy& policy = job.pct_depth > 0 ? static_cast<Policy&>(pct) : choices;
+        if (!run_scenario(s.body, policy, options, log)) _exit(0);
+        if (write(done_fd, "x", 1) != 1) _exit(0);
+    }
+}
+
+bool start_worker(const Scenario& s) {
+    int job[2];
+    int done[2];
+    if (pipe2(job, O_CLOEXEC) != 0) return false;
+    if (pipe2(done, O_CLOEXEC) != 0) {
+        close(job[0]);
+        close(job[1]);
+        return false;
+    }
+    std::fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+        close(job[1]);
+        close(done[0]);
+        serve(s, job[0], done[1]);
+    }
+    close(job[0]);
+    close(done[1]);
+    if (child < 0) {
+        close(job[1]);
+        close(done[0]);
+        return false;
+    }
+    g_worker.pid = child;
+    g_worker.job_fd = job[1];
+    g_worker.done_fd = done[0];
+    g_worker.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    g_worker.scenario = &s;
+    g_worker.served = 0;
+    return true;
+}
+
+/// Runs one schedule of `s`. `keep_events` (a run whose steps are shown) runs in a fresh
+/// process; other runs reuse the worker while their runs pass.
+RunResult run_once(const Scenario& s, const Schedule& schedule, bool keep_events) {
     SharedLog* log = shared_log();
     log->outcome = Outcome::Running;
     log->events = 0;
     log->decisions = 0;
     log->message[0] = '\0';
     log->observed[0] = '\0';
-    std::fflush(nullptr);
-    const pid_t child = fork();
-    if (child == 0) {
-        // The student's code runs in this child: it must not be able to speak for the parent.
-        kata_support::close_channel();
-        Options options;
-        options.memory_points = s.options.memory_points;
-        options.spurious_wakeups = s.options.spurious_wakeups;
-        run_scenario(s.body, policy, options, log);
+    Job& job = *shared_job();
+    job.frames = keep_events;
+    job.pct_depth = schedule.pct_depth;
+    job.pct_k = schedule.pct_k;
+    job.pct_seed = schedule.pct_seed;
+    job.count =
+        static_cast<std::uint32_t>(std::min<std::size_t>(schedule.choices.size(), kMaxDecisions));
+    std::copy_n(schedule.choices.begin(), job.count, job.choice);
+    if (g_worker.pid >= 0 &&
+        (g_worker.scenario != &s || keep_events || !g_reuse || g_worker.served >= kRunsPerWorker))
+        retire_worker();
+    if (g_worker.pid < 0 && !start_worker(s)) {
+        RunResult r;
+        r.outcome = Outcome::Crashed;
+        r.message = std::string("the explorer could not start a process for the run: ") +
+                    std::strerror(errno);
+        return r;
     }
     RunResult r;
     int status = 0;
+    bool ended = write(g_worker.job_fd, "x", 1) != 1;  // no reader: the worker is gone
+    bool passed = false;
     // A run is a few thousand steps: one that takes seconds is stuck outside the scheduler.
     const auto deadline =
         std::min(std::chrono::steady_clock::now() + std::chrono::seconds(5), g_run_deadline);
-    while (true) {
-        const pid_t got = waitpid(child, &status, WNOHANG);
-        if (got == child) break;
-        if (std::chrono::steady_clock::now() > deadline) {
-            kill(child, SIGKILL);
-            waitpid(child, &status, 0);
+    while (!ended && !passed) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            kill(g_worker.pid, SIGKILL);
             log->outcome = Outcome::Livelock;
             std::snprintf(log->message, sizeof log->message,
                           "the run did not end within 5 s of real time");
+            ended = true;
             break;
         }
-        timespec pause{0, 200000};
-        nanosleep(&pause, nullptr);
+        pollfd fds[2] = {{g_worker.done_fd, POLLIN, 0}, {g_worker.pidfd, POLLIN, 0}};
+        const int ready = poll(fds, g_worker.pidfd >= 0 ? 2 : 1,
+                               static_cast<int>(std::min<long long>(left.count() + 1, 1000)));
+        if (ready < 0 && errno != EINTR) {
+            ended = true;
+            break;
+        }
+        if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+            char byte = 0;
+            if (read(g_worker.done_fd, &byte, 1) == 1)
+                passed = true;
+            else
+                ended = true;  // end of file: the worker ended
+        } else if (g_worker.pidfd >= 0 && (fds[1].revents & POLLIN) != 0) {
+            ended = true;
+        }
+    }
+    if (ended) {
+        while (waitpid(g_worker.pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        close_fds(g_worker);
+        g_worker = Worker{};
+    } else {
+        ++g_worker.served;
+        if (!g_reuse) retire_worker();
     }
     r.outcome = log->outcome;
     if (r.outcome == Outcome::Running) {
@@ -272,7 +446,7 @@ std::string token_of(const std::map<std::uint32_t, int>& switches) {
     return t;
 }
 
-std::unique_ptr<Policy> policy_of_token(const std::string& token, std::string& error) {
+std::optional<Schedule> schedule_of_token(const std::string& token, std::string& error) {
     if (!token.empty() && token[0] == 's') {
         std::map<std::uint32_t, int> switches;
         std::stringstream in(token.substr(1));
@@ -281,22 +455,22 @@ std::unique_ptr<Policy> policy_of_token(const std::string& token, std::string& e
             unsigned step = 0;
             int thread = 0;
             if (std::sscanf(item.c_str(), "%u:%d", &step, &thread) != 2 || thread < 0 ||
-                thread >= kMaxThreads) {
+                thread >= kMaxThreads || step >= kMaxDecisions) {
                 error = "'" + item + "' is not STEP:THREAD";
-                return nullptr;
+                return std::nullopt;
             }
             switches[step] = thread;
         }
-        return std::make_unique<SwitchPolicy>(std::move(switches));
+        return Schedule::switches(switches);
     }
     int depth = 0;
     unsigned k = 0;
     unsigned long long seed = 0;
     if (std::sscanf(token.c_str(), "p%d-%u-%llu", &depth, &k, &seed) == 3 && depth >= 1) {
-        return std::make_unique<PctPolicy>(depth, k, seed);
+        return Schedule::pct(depth, k, seed);
     }
     error = "a replay token is s<STEP:THREAD,...> or p<DEPTH>-<K>-<SEED>";
-    return nullptr;
+    return std::nullopt;
 }
 
 // ---- search -------------------------------------------------------------------------------
@@ -334,8 +508,7 @@ bool bounded_search(const Scenario& s, const Budget& budget, int max_runs, int b
     while (!stack.empty() && runs < max_runs && !budget.spent(runs)) {
         std::vector<std::uint8_t> prefix = std::move(stack.back());
         stack.pop_back();
-        PrefixPolicy policy(prefix);
-        RunResult r = run_once(s, policy, false);
+        RunResult r = run_once(s, Schedule::prefix(prefix), false);
         ++runs;
         const auto& d = r.decisions;
         int used = preemptions(d, prefix.size());
@@ -387,8 +560,7 @@ SearchResult search(const Scenario& s, const Budget& budget, int bound, int dept
     std::mt19937_64 seeds(seed);
     while (!out.failure && !out.exhausted && !budget.spent(out.schedules)) {
         const std::uint64_t run_seed = seeds() % 1000000000ULL;
-        PctPolicy policy(depth, longest, run_seed);
-        RunResult r = run_once(s, policy, false);
+        RunResult r = run_once(s, Schedule::pct(depth, longest, run_seed), false);
         ++out.schedules;
         if (is_failure(r.outcome)) {
             note(std::move(r), "PCT, replay p" + std::to_string(depth) + "-" +
@@ -420,6 +592,13 @@ struct SeenOutcome {
     std::map<std::uint32_t, int> witness;  ///< the schedule with the fewest switches reaching it
 };
 
+/// What a run shows as its outcome: what it observed, or its failure's kind ("deadlock").
+std::string outcome_of(const RunResult& r) {
+    return is_failure(r.outcome) ? std::string(outcome_name(r.outcome))
+           : r.observed.empty()  ? "(nothing observed)"
+                                 : r.observed;
+}
+
 /// Every outcome a scenario can observe (explore::observe), over every schedule (no bound on
 /// preemptions): for litmus tests and predict-the-outcome katas. A schedule that fails (a
 /// deadlock, a failed check, a crash) counts as the outcome named by its kind. Returns the
@@ -429,13 +608,10 @@ std::vector<SeenOutcome> enumerate_outcomes(const Scenario& s, const Budget& bud
     std::map<std::string, SeenOutcome> seen;
     runs = 0;
     complete = bounded_search(s, budget, budget.runs, 1 << 20, runs, [&](RunResult r) {
-        std::string what = is_failure(r.outcome) ? std::string(outcome_name(r.outcome))
-                           : r.observed.empty()  ? "(nothing observed)"
-                                                 : r.observed;
-        SeenOutcome& entry = seen[what];
+        SeenOutcome& entry = seen[outcome_of(r)];
         auto switches = switches_of(r.decisions);
         if (entry.schedules++ == 0 || switches.size() < entry.witness.size()) {
-            entry.text = what;
+            entry.text = outcome_of(r);
             entry.witness = std::move(switches);
         }
         return true;
@@ -454,8 +630,7 @@ RunResult shrink(const Scenario& s, RunResult failing, int max_tries, int& tries
         for (auto it = best.rbegin(); it != best.rend() && tries < max_tries; ++it) {
             std::map<std::uint32_t, int> candidate = best;
             candidate.erase(it->first);
-            SwitchPolicy policy(candidate);
-            RunResult r = run_once(s, policy, false);
+            RunResult r = run_once(s, Schedule::switches(candidate), false);
             ++tries;
             if (r.outcome == failing.outcome) {
                 best = switches_of(r.decisions);
@@ -465,8 +640,7 @@ RunResult shrink(const Scenario& s, RunResult failing, int max_tries, int& tries
             }
         }
     }
-    SwitchPolicy policy(best);
-    RunResult final_run = run_once(s, policy, true);
+    RunResult final_run = run_once(s, Schedule::switches(best), true);
     return is_failure(final_run.outcome) ? final_run : failing;
 }
 
@@ -828,6 +1002,9 @@ int main(int argc, char** argv) {
     // One malloc arena for every thread: the scheduler runs one thread at a time, and each
     // schedule's forked child would otherwise map a new arena for each thread it starts.
     mallopt(M_ARENA_MAX, 1);
+    prepare();
+    // A worker that ended makes writing its next job fail (EPIPE), not end the explorer.
+    signal(SIGPIPE, SIG_IGN);
     const Arguments args = parse(argc, argv);
     std::vector<const Scenario*> chosen;
     for (const Scenario& s : scenarios()) {
@@ -847,7 +1024,22 @@ int main(int argc, char** argv) {
         for (const Scenario* s : chosen) {
             int runs = 0;
             bool complete = false;
-            const auto outcomes = enumerate_outcomes(*s, budget, runs, complete);
+            std::vector<SeenOutcome> outcomes;
+            // Each outcome's witness again, in a fresh process, with its steps: what a student
+            // who missed this outcome reads.
+            std::vector<RunResult> witnesses;
+            while (true) {
+                outcomes = enumerate_outcomes(*s, budget, runs, complete);
+                witnesses.clear();
+                bool same = true;
+                for (const SeenOutcome& o : outcomes) {
+                    witnesses.push_back(run_once(*s, Schedule::switches(o.witness), true));
+                    same = same && outcome_of(witnesses.back()) == o.text;
+                }
+                if (same || !g_reuse) break;
+                // The code kept state from one run to the next: a fresh process for every run.
+                g_reuse = false;
+            }
             if (!complete) rc = 3;
             std::printf("%s: %zu outcome%s over %d schedules%s\n", s->name, outcomes.size(),
                         outcomes.size() == 1 ? "" : "s", runs,
@@ -857,13 +1049,27 @@ int main(int argc, char** argv) {
                                     {"schedules", runs},
                                     {"complete", complete},
                                     {"outcomes", nlohmann::json::array()}};
-            for (const SeenOutcome& o : outcomes) {
+            // Outcomes only a weak memory order gives (relaxed atomics): no interleaving
+            // reaches them, so the enumeration cannot; the scenario names them.
+            nlohmann::json relaxed = nlohmann::json::array();
+            if (s->options.relaxed_outcomes != nullptr) {
+                std::stringstream in(s->options.relaxed_outcomes);
+                for (std::string item; std::getline(in, item, '|');) {
+                    if (!item.empty()) relaxed.push_back(item);
+                }
+            }
+            if (!relaxed.empty()) {
+                entry["relaxed_outcomes"] = relaxed;
+                for (const auto& item : relaxed)
+                    std::printf("  %-30s relaxed atomics only: no interleaving\n",
+                                item.get<std::string>().c_str());
+            }
+            for (std::size_t i = 0; i < outcomes.size(); ++i) {
+                const SeenOutcome& o = outcomes[i];
+                const RunResult& witness = witnesses[i];
                 const std::string token = token_of(o.witness);
                 std::printf("  %-30s %6d schedules, e.g. --replay %s\n", o.text.c_str(),
                             o.schedules, token.c_str());
-                // The witness again, with its steps: what a student who missed this outcome reads.
-                SwitchPolicy policy(o.witness);
-                const RunResult witness = run_once(*s, policy, true);
                 std::size_t hidden = 0;
                 nlohmann::json steps = nlohmann::json::array();
                 for (const Step& st : steps_of(witness, 40, hidden)) {
@@ -887,6 +1093,7 @@ int main(int argc, char** argv) {
         if (!args.json.empty()) std::ofstream(args.json) << text << "\n";
         kata_support::send_block("outcomes", text);
         kata_support::send_record("finished");
+        retire_worker();
         return rc;
     }
 
@@ -898,9 +1105,9 @@ int main(int argc, char** argv) {
         SearchResult result;
         if (!args.replay.empty()) {
             std::string error;
-            auto policy = policy_of_token(args.replay, error);
-            if (!policy) usage(error.c_str());
-            RunResult r = run_once(s, *policy, true);
+            const auto schedule = schedule_of_token(args.replay, error);
+            if (!schedule) usage(error.c_str());
+            RunResult r = run_once(s, *schedule, true);
             result.schedules = 1;
             if (is_failure(r.outcome)) {
                 result.failure = std::move(r);
@@ -920,6 +1127,22 @@ int main(int argc, char** argv) {
                 args.runs};
             result =
                 search(s, budget, args.bound, args.depth, args.seed + index, args.exhaustive_share);
+            if (result.failure && g_reuse && result.failure->outcome != Outcome::Livelock) {
+                // Found in a reused worker: the same schedule must fail in a fresh process too,
+                // else the code kept state from one run to the next, and the search starts
+                // over with a fresh process for every run.
+                const RunResult fresh =
+                    run_once(s, Schedule::switches(switches_of(result.failure->decisions)), true);
+                if (!is_failure(fresh.outcome)) {
+                    g_reuse = false;
+                    budget.end =
+                        std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(share);
+                    g_run_deadline = budget.end + std::chrono::seconds(1);
+                    result = search(s, budget, args.bound, args.depth, args.seed + index,
+                                    args.exhaustive_share);
+                }
+            }
         }
         nlohmann::json entry = {{"name", s.name},
                                 {"description", s.description},
@@ -940,8 +1163,7 @@ int main(int argc, char** argv) {
                                    ? shrink(s, *result.failure, 300, tries)
                                    : *result.failure;
             if (shrunk.events.empty() && !endless) {
-                SwitchPolicy policy(switches_of(shrunk.decisions));
-                shrunk = run_once(s, policy, true);
+                shrunk = run_once(s, Schedule::switches(switches_of(shrunk.decisions)), true);
             }
             const std::string token = token_of(switches_of(shrunk.decisions));
             std::size_t hidden = 0;
@@ -994,5 +1216,6 @@ int main(int argc, char** argv) {
     // The grader reads the report from its results channel only (support/result_channel.hpp).
     kata_support::send_block("explore", text);
     kata_support::send_record("finished");
+    retire_worker();
     return any_failed ? 1 : 0;
 }

@@ -37,7 +37,6 @@ constexpr std::int64_t kRealtimeBase = 1767225600LL * 1000 * 1000 * 1000;  // 20
 constexpr std::int64_t kClockTick = 1000;  // each clock read moves virtual time by 1 us
 constexpr int kSpinLimit = 48;             // non-progress points before a thread counts as spinning
 constexpr int kMaxSpuriousWakeups = 3;
-constexpr int kExitPassed = 0;
 constexpr int kExitFailed = 41;
 
 enum class Status : std::uint8_t {
@@ -62,6 +61,7 @@ struct Thread {
     std::int64_t deadline = kNoDeadline;
     int spins = 0;
     pthread_t real{};
+    bool joined = false;  // a pthread_join of it returned: its real thread is gone
     void* (*start)(void*) = nullptr;
     void* arg = nullptr;
     std::uint64_t shadow[64];
@@ -259,7 +259,9 @@ Event* record(Op op, int object, std::int64_t value, std::int64_t value2, const 
     e.value = value;
     e.value2 = value2;
     int n = 0;
-    if (pc != nullptr) {
+    if (!g.options.frames) {
+        // A run nobody will read step by step: no call chains (a backtrace is the dearest part).
+    } else if (pc != nullptr) {
         e.frames[n++] = reinterpret_cast<std::uint64_t>(pc);
         const Thread& t = g.threads[tl_self];
         for (int i = t.depth - 1; i >= 0 && n < kFrames; --i) e.frames[n++] = t.shadow[i];
@@ -754,10 +756,15 @@ void on_terminate() {
 }
 }  // namespace
 
-void run_scenario(void (*body)(), Policy& policy, const Options& options, SharedLog* log) {
+void prepare() {
     real();
     void* warm[4];
-    backtrace(warm, 4);  // loads the unwinder now, not inside a scheduling point
+    backtrace(warm, 4);  // loads the unwinder (libgcc_s) here, not in every child
+}
+
+bool run_scenario(void (*body)(), Policy& policy, const Options& options, SharedLog* log) {
+    prepare();  // at once when the parent did it before forking
+    g = State{};
     g.options = options;
     g.policy = &policy;
     g.log = log;
@@ -773,9 +780,16 @@ void run_scenario(void (*body)(), Policy& policy, const Options& options, Shared
     policy.on_spawn(0);
     g.active = true;
     body();
+    settle_plain_write();
+    g.active = false;
+    tl_self = -1;
     finish(Outcome::Passed);
     std::fflush(nullptr);
-    _exit(kExitPassed);
+    for (int i = 1; i < g.thread_count; ++i) {
+        if (!g.threads[i].joined) return false;
+    }
+    for (int i = 0; i < g.thread_count; ++i) sem_destroy(&g.threads[i].turn);
+    return true;
 }
 
 }  // namespace explore
@@ -817,7 +831,9 @@ int pthread_join(pthread_t handle, void** result) {
     me.status = Status::Joining;
     me.object = target;
     reschedule(tl_self);
-    return real().join(handle, result);
+    const int rc = real().join(handle, result);
+    if (rc == 0) g.threads[target].joined = true;
+    return rc;
 }
 
 int pthread_mutex_lock(pthread_mutex_t* m) {

@@ -8,9 +8,10 @@
 // so student code keeps std::mutex, std::condition_variable, std::atomic and std::thread.
 // Time is virtual: sleeps and timed waits cost nothing, and a timeout is one more choice.
 //
-// Everything here runs in the child process of one exploration run (driver.cpp forks one per
-// schedule), and everything it learns goes to a shared log that the parent reads even when the
-// child crashes.
+// Everything here runs in a child process of the explorer (driver.cpp), one run at a time: a
+// run that passes leaves the child ready for the next one, a run that fails, deadlocks or
+// crashes ends it. Everything a run learns goes to a shared log that the parent reads even when
+// the child crashes.
 #include <semaphore.h>
 
 #include <cstddef>
@@ -129,13 +130,19 @@ inline int default_choice(const Decision& d) {
 struct Options {
     bool memory_points = false;     // plain reads and writes are scheduling points too
     bool spurious_wakeups = false;  // an untimed wait may wake with no notify (a few per run)
+    bool frames = true;             // each event keeps its call chain (only shown runs need it)
     std::uint32_t max_steps = 20000;
 };
 
-/// Runs `body` as thread 0 under `policy`, logging into `log`. Never returns: ends the process
-/// with the run's outcome.
-[[noreturn]] void run_scenario(void (*body)(), Policy& policy, const Options& options,
-                               SharedLog* log);
+/// Binds the C library's entry points and loads the unwinder in this process. Call once before
+/// the first fork: each child then inherits both instead of looking them up again.
+void prepare();
+
+/// Runs `body` as thread 0 under `policy`, logging into `log`. A run that fails, deadlocks,
+/// crashes or runs out of steps ends the process. A run that passes returns: true when every
+/// thread it started was joined (the process can host another run), false when one was not
+/// (it may still be running: the caller must end the process).
+bool run_scenario(void (*body)(), Policy& policy, const Options& options, SharedLog* log);
 
 /// Ends the run as failed with `message` (called by explore::check in scenarios).
 [[noreturn]] void fail(const char* message);

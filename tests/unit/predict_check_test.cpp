@@ -111,5 +111,74 @@ TEST(PredictCheck, AnIncompleteEnumerationGradesNothing) {
     EXPECT_NE(c.message.find("could not run every schedule of Lost"), std::string::npos);
 }
 
+/// One relaxed program: three interleaved outcomes, one more that only relaxed order gives.
+nlohmann::json relaxed_enumeration() {
+    auto outcome = [](const char* text) {
+        return nlohmann::json{{"outcome", text}, {"schedules", 2}, {"replay", "s"}, {"steps", {}}};
+    };
+    return nlohmann::json{
+        {"format_version", 1},
+        {"scenarios",
+         {{{"name", "Relaxed"},
+           {"complete", true},
+           {"schedules", 6},
+           {"relaxed_outcomes", {"r1=0 r2=0"}},
+           {"outcomes", {outcome("r1=0 r2=1"), outcome("r1=1 r2=0"), outcome("r1=1 r2=1")}}}}}};
+}
+
+/// The stress binary's report: how often each outcome showed in real runs.
+nlohmann::json stress(nlohmann::json histogram) {
+    return nlohmann::json{
+        {"format_version", 1},
+        {"programs", {{{"name", "Relaxed"}, {"runs", 100}, {"histogram", std::move(histogram)}}}}};
+}
+
+TEST(PredictCheck, RelaxedOutcomesAreTrueOutcomesAndRealRunsAreShownBesideThePrediction) {
+    const auto all = parse_predict_answers(
+        "answers.yaml",
+        "Relaxed:\n  outcomes: [\"r1=0 r2=0\", \"r1=0 r2=1\", \"r1=1 r2=0\", \"r1=1 r2=1\"]\n");
+    const CheckResult exact =
+        judge_predictions(spec(), relaxed_enumeration(), all,
+                          stress({{"r1=0 r2=1", 60}, {"r1=1 r2=0", 37}, {"r1=0 r2=0", 3}}));
+    EXPECT_EQ(exact.status, CheckStatus::pass) << exact.message;
+    EXPECT_DOUBLE_EQ(exact.score, 80);
+    ASSERT_EQ(exact.details.size(), 1u);
+    EXPECT_NE(exact.details[0].find("100 real runs on this machine: r1=0 r2=1 x60, r1=1 r2=0 x37, "
+                                    "r1=0 r2=0 x3 (relaxed atomics only)"),
+              std::string::npos)
+        << exact.details[0];
+
+    const auto interleaved_only = parse_predict_answers(
+        "answers.yaml", "Relaxed:\n  outcomes: [\"r1=0 r2=1\", \"r1=1 r2=0\", \"r1=1 r2=1\"]\n");
+    const CheckResult missed = judge_predictions(spec(), relaxed_enumeration(), interleaved_only,
+                                                 stress({{"r1=0 r2=1", 100}}));
+    EXPECT_EQ(missed.status, CheckStatus::fail);
+    EXPECT_DOUBLE_EQ(missed.score, 60);
+    EXPECT_NE(missed.details[0].find("you missed r1=0 r2=0: no interleaving reaches it, but the "
+                                     "relaxed atomics allow it"),
+              std::string::npos)
+        << missed.details[0];
+    EXPECT_NE(missed.details[0].find("not seen in 100 real runs on this machine, but allowed"),
+              std::string::npos)
+        << missed.details[0];
+    EXPECT_NE(missed.details[0].find("r1=0 r2=0 never (allowed)"), std::string::npos);
+
+    // Without real runs (none made, or they failed) the grade is the same.
+    EXPECT_DOUBLE_EQ(judge_predictions(spec(), relaxed_enumeration(), interleaved_only).score, 60);
+}
+
+TEST(PredictCheck, ARealRunOutsideTheTrueSetIsTheCoursesErrorNotTheStudents) {
+    const auto answers =
+        parse_predict_answers("answers.yaml", "Relaxed:\n  outcomes: [\"r1=0 r2=1\"]\n");
+    const CheckResult c = judge_predictions(spec(), relaxed_enumeration(), answers,
+                                            stress({{"r1=0 r2=1", 99}, {"r1=2 r2=2", 1}}));
+    EXPECT_EQ(c.status, CheckStatus::error);
+    EXPECT_TRUE(c.infrastructure);
+    EXPECT_DOUBLE_EQ(c.score, 0);
+    EXPECT_NE(c.message.find("the real runs of Relaxed ended 1 time(s) as \"r1=2 r2=2\""),
+              std::string::npos)
+        << c.message;
+}
+
 }  // namespace
 }  // namespace interleave

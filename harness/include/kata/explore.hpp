@@ -11,7 +11,10 @@
 // Rules for a scenario: two or three threads and a handful of operations each (the number of
 // schedules grows quickly with both); no real clocks or randomness of its own (time is virtual:
 // sleeps and timeouts cost nothing and are explored); everything it needs to check is known
-// after the joins.
+// after the joins. One process runs a scenario many times over: set what it shares (a global, a
+// static) at its start, as the predict kata's programs do. Code that keeps state from one run to
+// the next anyway is caught (a failure or an outcome that a fresh process does not reproduce)
+// and then searched with a fresh process for every run, many times slower.
 //
 // Example:
 //   EXPLORE_SCENARIO(TwoIncrementsMakeTwo, {}, "two threads increment once each") {
@@ -22,7 +25,9 @@
 //       b.join();
 //       EXPLORE_CHECK(c.value() == 2, "the total is %lld, not 2", (long long)c.value());
 //   }
+#include <cstddef>
 #include <cstdio>
+#include <thread>
 
 namespace explore {
 
@@ -32,6 +37,10 @@ struct ScenarioOptions {
     bool memory_points = false;
     /// An untimed wait may return with no notify, as the standard allows (a few per run).
     bool spurious_wakeups = false;
+    /// Outcomes that only a weak memory order gives ('|' between them): the explorer runs one
+    /// thread at a time, so every run it makes is sequentially consistent; a program with
+    /// relaxed atomics can also end these ways on real hardware (EXPLORE_LITMUS).
+    const char* relaxed_outcomes = nullptr;
 };
 
 struct Scenario {
@@ -77,12 +86,45 @@ int register_kata(const char* id);
         ::explore::observe(explore_observed_);                                   \
     } while (0)
 
+#if defined(EXPLORE_STRESS_BUILD)
+// The stress build (real runs of the litmus tests, kata/litmus_stress.hpp) has no explorer:
+// a scenario is compiled but never registered.
+#define EXPLORE_SCENARIO(name, options, description) \
+    [[maybe_unused]] static void explore_scenario_##name()
+#else
 #define EXPLORE_SCENARIO(name, options, description)                                  \
     static void explore_scenario_##name();                                            \
     [[maybe_unused]] static const int explore_registered_##name =                     \
         ::explore::register_scenario({#name, description, &explore_scenario_##name,   \
                                       ::explore::ScenarioOptions options, __FILE__}); \
     static void explore_scenario_##name()
+#endif
+
+// A litmus test in jcstress's shape: `Name` is a struct whose members are the shared state,
+// with `void actor1()`, `void actor2()`, `void outcome(char* out, std::size_t size) const` (what
+// the run ended with, written after both actors are done) and
+// `static constexpr const char* description`. The explorer runs the two actors as two threads
+// over one object, under every interleaving; the stress build runs each actor in a loop of its
+// own thread over many objects at full speed on the real machine, and counts the outcomes.
+// `relaxed` names the outcomes only a weak memory order allows ('|' between them; "" for none).
+#if defined(EXPLORE_STRESS_BUILD)
+#include <kata/litmus_stress.hpp>
+#define EXPLORE_LITMUS(Name, relaxed)                                                     \
+    [[maybe_unused]] static const int explore_litmus_##Name = ::explore::register_litmus( \
+        {#Name, Name::description, relaxed, &::explore::stress_litmus<Name>});
+#else
+#define EXPLORE_LITMUS(Name, relaxed)                                          \
+    EXPLORE_SCENARIO(Name, {.relaxed_outcomes = relaxed}, Name::description) { \
+        Name explore_state_;                                                   \
+        std::thread explore_first_([&] { explore_state_.actor1(); });          \
+        std::thread explore_second_([&] { explore_state_.actor2(); });         \
+        explore_first_.join();                                                 \
+        explore_second_.join();                                                \
+        char explore_outcome_[256];                                            \
+        explore_state_.outcome(explore_outcome_, sizeof explore_outcome_);     \
+        ::explore::observe(explore_outcome_);                                  \
+    }
+#endif
 
 #if defined(KATA_ID)
 [[maybe_unused]] static const int explore_kata_ = ::explore::register_kata(KATA_ID);
