@@ -336,16 +336,23 @@ RunResult run_once(const Scenario& s, const Schedule& schedule, bool keep_events
     if (g_worker.pid >= 0 &&
         (g_worker.scenario != &s || keep_events || !g_reuse || g_worker.served >= kRunsPerWorker))
         retire_worker();
-    if (g_worker.pid < 0 && !start_worker(s)) {
-        RunResult r;
-        r.outcome = Outcome::Crashed;
-        r.message = std::string("the explorer could not start a process for the run: ") +
-                    std::strerror(errno);
-        return r;
+    // A worker that ended between two runs (killed from outside) is replaced once: the run
+    // has not started, so it must not be judged as its crash.
+    bool sent = false;
+    for (int attempt = 0; attempt < 2 && !sent; ++attempt) {
+        if (g_worker.pid < 0 && !start_worker(s)) {
+            RunResult r;
+            r.outcome = Outcome::Crashed;
+            r.message = std::string("the explorer could not start a process for the run: ") +
+                        std::strerror(errno);
+            return r;
+        }
+        sent = write(g_worker.job_fd, "x", 1) == 1;
+        if (!sent) retire_worker();
     }
     RunResult r;
     int status = 0;
-    bool ended = write(g_worker.job_fd, "x", 1) != 1;  // no reader: the worker is gone
+    bool ended = !sent;
     bool passed = false;
     // A run is a few thousand steps: one that takes seconds is stuck outside the scheduler.
     const auto deadline =
@@ -378,12 +385,12 @@ RunResult run_once(const Scenario& s, const Schedule& schedule, bool keep_events
             ended = true;
         }
     }
-    if (ended) {
+    if (ended && g_worker.pid >= 0) {
         while (waitpid(g_worker.pid, &status, 0) < 0 && errno == EINTR) {
         }
         close_fds(g_worker);
         g_worker = Worker{};
-    } else {
+    } else if (!ended) {
         ++g_worker.served;
         if (!g_reuse) retire_worker();
     }
