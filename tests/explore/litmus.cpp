@@ -117,9 +117,10 @@ EXPLORE_SCENARIO(SemaphoreHandOver, {}, "release() || acquire(); then a latch") 
 }
 
 // The explorer reuses one process for run after run while they pass: a program that keeps
-// state from one run to the next (here a static count of the runs) must still be judged as
-// if each run had a process of its own. Every run of its own process sees runs=1.
-EXPLORE_SCENARIO(StateKeptBetweenRuns, {}, "a static counts the runs; two threads store") {
+// state from one run to the next must still be judged as if each run had a process of its
+// own. This one counts its runs in a static (two threads store in between, so that there are
+// schedules to search): in a process of its own every run is the first.
+static int runs_in_this_process() {
     static int runs = 0;
     ++runs;
     std::atomic<int> x{0};
@@ -127,19 +128,18 @@ EXPLORE_SCENARIO(StateKeptBetweenRuns, {}, "a static counts the runs; two thread
     std::thread b([&] { x.store(2); });
     a.join();
     b.join();
-    EXPLORE_OBSERVE("runs=%d", runs);
+    return runs;
+}
+
+// The only outcome: runs=1.
+EXPLORE_SCENARIO(StateKeptBetweenRuns, {}, "a static counts the runs; two threads store") {
+    EXPLORE_OBSERVE("runs=%d", runs_in_this_process());
 }
 
 // The same state made a failure: the check fails only in a process that ran the scenario
 // before, so the search must not report it (a fresh process passes the same schedule).
 EXPLORE_SCENARIO(FailsOnlyWhenRunBefore, {}, "a static counts the runs; the check wants 1") {
-    static int runs = 0;
-    ++runs;
-    std::atomic<int> x{0};
-    std::thread a([&] { x.store(1); });
-    std::thread b([&] { x.store(2); });
-    a.join();
-    b.join();
+    const int runs = runs_in_this_process();
     EXPLORE_CHECK(runs == 1, "this process ran the scenario %d times", runs);
 }
 
