@@ -75,8 +75,8 @@ function(interleave_add_kata)
       KATA_ID="${K_ID}" KATA_STUDENT_DIR="${student_dir}"
       KATA_HARNESS_DIR="${CMAKE_CURRENT_SOURCE_DIR}")
     # The instrumentation stays; TSan's runtime goes: the explorer's defines the same entry points.
-    # Every symbol is bound at start (-z now): each schedule runs in a forked child, which would
-    # otherwise resolve its lazily bound calls (pthread_create...) again for every schedule.
+    # Every symbol is bound at start (-z now): each worker process is a forked child, which would
+    # otherwise resolve its lazily bound calls (pthread_create...) again for itself.
     set_property(TARGET ${K_ID}_explore PROPERTY LINK_OPTIONS "LINKER:-z,now")
     target_link_libraries(${K_ID}_explore PRIVATE Threads::Threads ${CMAKE_DL_LIBS})
   endif()

@@ -156,8 +156,8 @@ CheckResult explore_now(KataRun& k) {
 }  // namespace
 
 double explorer_seconds(const GradeOptions& options, double seconds) {
-    // Long enough for kata 10's whole enumeration on a machine where the explorer ran 113
-    // schedules a second (about 32,000 schedules: 5 minutes).
+    // Long enough for kata 10's whole enumeration (about 33,000 schedules: 10 s here) on a
+    // machine where every run needs a process of its own (113 schedules a second: 5 minutes).
     constexpr double kSafetyNet = 900;
     return options.explore_runs_only ? std::max(kSafetyNet, 6 * seconds) : seconds;
 }

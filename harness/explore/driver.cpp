@@ -1007,7 +1007,7 @@ Arguments parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     using namespace explore;
     // One malloc arena for every thread: the scheduler runs one thread at a time, and each
-    // schedule's forked child would otherwise map a new arena for each thread it starts.
+    // worker process would otherwise map a new arena for each thread it starts.
     mallopt(M_ARENA_MAX, 1);
     prepare();
     // A worker that ended makes writing its next job fail (EPIPE), not end the explorer.
