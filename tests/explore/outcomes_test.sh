@@ -82,7 +82,7 @@ if grep -q "r1=0 r2=0" seqcst.txt; then
     cat seqcst.txt
     failures=$((failures + 1))
 else
-    echo "ok   SeqCstStoreBuffering: never r1=0 r2=0 in 200000 real runs"
+    echo "ok   SeqCstStoreBuffering: never r1=0 r2=0 ($(sed -n 's/^SeqCstStoreBuffering: \([0-9]*\) runs.*/\1/p' seqcst.txt) real runs)"
 fi
 case "$(uname -m)" in
 x86_64 | aarch64)
@@ -93,11 +93,11 @@ x86_64 | aarch64)
         [[ -n "$shown" ]] && break
     done
     if [[ -z "$shown" ]]; then
-        echo "FAIL RelaxedStoreBuffering: r1=0 r2=0 never showed in 5 x 200000 real runs"
+        echo "FAIL RelaxedStoreBuffering: r1=0 r2=0 never showed in five tries of 200000 real runs"
         cat relaxed.txt
         failures=$((failures + 1))
     else
-        echo "ok   RelaxedStoreBuffering: r1=0 r2=0 in $shown of 200000 real runs (attempt $attempt)"
+        echo "ok   RelaxedStoreBuffering: r1=0 r2=0 in $shown of $(sed -n 's/^RelaxedStoreBuffering: \([0-9]*\) runs.*/\1/p' relaxed.txt) real runs (try $attempt)"
     fi
     ;;
 esac

@@ -24,7 +24,7 @@ struct Litmus {
     const char* name;
     const char* description;
     const char* relaxed;  ///< outcomes only a weak memory order allows, '|' between them
-    Histogram (*stress)(long runs);
+    Histogram (*stress)(long runs, double seconds);
 };
 
 /// Adds a litmus test to the stress binary's list (called by EXPLORE_LITMUS before main).
@@ -68,24 +68,33 @@ class SpinBarrier {
 }  // namespace detail
 
 /// Runs `runs` objects of `T` (rounded up to whole batches) through T's two actors, the first
-/// actor on one thread and the second on another, and counts how each ended.
+/// actor on one thread and the second on another, and counts how each ended; stops early after
+/// the batch that ends past `seconds` (a machine with no free core is slow at this).
 template <class T>
-Histogram stress_litmus(long runs) {
+Histogram stress_litmus(long runs, double seconds) {
     constexpr long kBatch = 64;
     const long batches = (runs + kBatch - 1) / kBatch;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(seconds));
     std::unique_ptr<T[]> objects(new T[kBatch]);
     detail::SpinBarrier barrier;
+    std::atomic<bool> stop{false};  // set by the first thread before the barrier it reads it after
     Histogram seen;
     auto second = std::thread([&] {
-        for (long b = 0; b < batches; ++b) {
+        while (true) {
             barrier.arrive_and_wait();
+            if (stop.load(std::memory_order_relaxed)) return;
             for (long i = 0; i < kBatch; ++i) objects[i].actor2();
             barrier.arrive_and_wait();
             barrier.arrive_and_wait();  // the first thread counts and renews the batch
         }
     });
-    for (long b = 0; b < batches; ++b) {
+    for (long b = 0;; ++b) {
+        const bool last = b >= batches || std::chrono::steady_clock::now() >= deadline;
+        stop.store(last, std::memory_order_relaxed);
         barrier.arrive_and_wait();
+        if (last) break;
         for (long i = 0; i < kBatch; ++i) objects[i].actor1();
         barrier.arrive_and_wait();
         char text[256];
