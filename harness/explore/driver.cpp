@@ -248,15 +248,21 @@ void close_fds(Worker& w) {
     }
 }
 
-/// Ends the worker (it waits for a job, or is stuck in a run) and reaps it.
-void retire_worker() {
-    if (g_worker.pid < 0) return;
-    kill(g_worker.pid, SIGKILL);
+/// Waits for the worker to end, forgets it, and returns its wait status.
+int reap_worker() {
     int status = 0;
     while (waitpid(g_worker.pid, &status, 0) < 0 && errno == EINTR) {
     }
     close_fds(g_worker);
     g_worker = Worker{};
+    return status;
+}
+
+/// Ends the worker (it waits for a job, or is stuck in a run) and reaps it.
+void retire_worker() {
+    if (g_worker.pid < 0) return;
+    kill(g_worker.pid, SIGKILL);
+    reap_worker();
 }
 
 /// The worker's loop: a byte on `job_fd` is the job in the job box; each passing run answers a
@@ -277,8 +283,9 @@ void retire_worker() {
         options.spurious_wakeups = s.options.spurious_wakeups;
         options.frames = job.frames;
         ChoicePolicy choices(job);
-        PctPolicy pct(std::max(job.pct_depth, 1), job.pct_k, job.pct_seed);
-        Policy& policy = job.pct_depth > 0 ? static_cast<Policy&>(pct) : choices;
+        std::optional<PctPolicy> pct;  // seeded only for a PCT run
+        if (job.pct_depth > 0) pct.emplace(job.pct_depth, job.pct_k, job.pct_seed);
+        Policy& policy = pct ? static_cast<Policy&>(*pct) : choices;
         if (!run_scenario(s.body, policy, options, log)) _exit(0);
         if (write(done_fd, "x", 1) != 1) _exit(0);
     }
@@ -386,10 +393,7 @@ RunResult run_once(const Scenario& s, const Schedule& schedule, bool keep_events
         }
     }
     if (ended && g_worker.pid >= 0) {
-        while (waitpid(g_worker.pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        close_fds(g_worker);
-        g_worker = Worker{};
+        status = reap_worker();
     } else if (!ended) {
         ++g_worker.served;
         if (!g_reuse) retire_worker();

@@ -757,13 +757,17 @@ void on_terminate() {
 }  // namespace
 
 void prepare() {
-    real();
-    void* warm[4];
-    backtrace(warm, 4);  // loads the unwinder (libgcc_s) here, not in every child
+    static const bool prepared = [] {
+        real();
+        void* warm[4];
+        backtrace(warm, 4);  // loads the unwinder (libgcc_s) here, not in every child
+        return true;
+    }();
+    (void)prepared;
 }
 
 bool run_scenario(void (*body)(), Policy& policy, const Options& options, SharedLog* log) {
-    prepare();  // at once when the parent did it before forking
+    prepare();  // nothing left to do when the parent did it before forking
     g = State{};
     g.options = options;
     g.policy = &policy;
