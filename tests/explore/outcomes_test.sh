@@ -67,9 +67,8 @@ else
 fi
 
 # Litmus tests: the explorer finds the interleaved outcomes and names the relaxed ones; the
-# real runs never show what the memory model forbids (both 0 under seq_cst), and do show the
-# store buffer (both 0 with relaxed atomics: x86 and ARM produce it; tried up to five times,
-# since the two threads must run at the same moment on two cores).
+# real runs never show what the memory model forbids (both 0 under seq_cst). That they do show
+# the store buffer is relaxed_observed_test.sh's, run alone: it needs two free cores.
 expect RelaxedStoreBuffering "r1=0 r1=1"
 if ! ./litmus --outcomes --scenario RelaxedStoreBuffering --json relaxed.json > /dev/null ||
     ! grep -q '"relaxed_outcomes"' relaxed.json || ! grep -q '"r1=0 r2=0"' relaxed.json; then
@@ -84,23 +83,6 @@ if grep -q "r1=0 r2=0" seqcst.txt; then
 else
     echo "ok   SeqCstStoreBuffering: never r1=0 r2=0 ($(sed -n 's/^SeqCstStoreBuffering: \([0-9]*\) runs.*/\1/p' seqcst.txt) real runs)"
 fi
-case "$(uname -m)" in
-x86_64 | aarch64)
-    shown=""
-    for attempt in 1 2 3 4 5; do
-        ./litmus_stress --litmus RelaxedStoreBuffering --runs 200000 > relaxed.txt
-        shown=$(sed -n 's/^  r1=0 r2=0 *\([0-9]*\)$/\1/p' relaxed.txt)
-        [[ -n "$shown" ]] && break
-    done
-    if [[ -z "$shown" ]]; then
-        echo "FAIL RelaxedStoreBuffering: r1=0 r2=0 never showed in five tries of 200000 real runs"
-        cat relaxed.txt
-        failures=$((failures + 1))
-    else
-        echo "ok   RelaxedStoreBuffering: r1=0 r2=0 in $shown of $(sed -n 's/^RelaxedStoreBuffering: \([0-9]*\) runs.*/\1/p' relaxed.txt) real runs (try $attempt)"
-    fi
-    ;;
-esac
 
 # A failing schedule is found, shrunk, and replays to the same failure.
 set +e
